@@ -1,0 +1,50 @@
+"""Your account: details, password, and your sign-ins."""
+
+import streamlit as st
+
+from auth import users
+from auth.guard import require_role
+from auth.passwords import MAX_PASSWORD_CHARS
+from auth.services import get_services
+
+services = get_services()
+identity = require_role()
+user = identity.user
+
+st.title("Account")
+st.write(f"**Username:** {user.username}  \n**Email:** {user.email}")
+st.write(f"**Roles:** {', '.join(user.roles) or 'none'}")
+
+st.subheader("Change password")
+with st.form("change_password", clear_on_submit=True):
+    current = st.text_input(
+        "Current password",
+        type="password",
+        max_chars=MAX_PASSWORD_CHARS,
+        autocomplete="current-password",
+    )
+    new = st.text_input(
+        "New password", type="password", max_chars=MAX_PASSWORD_CHARS, autocomplete="new-password"
+    )
+    repeat = st.text_input(
+        "Repeat new password",
+        type="password",
+        max_chars=MAX_PASSWORD_CHARS,
+        autocomplete="new-password",
+    )
+    submitted = st.form_submit_button("Change password")
+if submitted:
+    try:
+        users.change_own_password(services, identity, current, new, repeat)
+    except users.ValidationError as exc:
+        for problem in exc.problems:
+            st.error(problem)
+    else:
+        st.success("Password changed. Your other sessions have been signed out.")
+
+st.subheader("Sessions")
+others = len(services.store.list_sessions(user.id, now=services.now())) - 1
+st.write(f"You are signed in on {others} other browser(s)." if others > 0 else "No other sessions.")
+if others > 0 and st.button("Sign out everywhere else"):
+    services.store.revoke_user_sessions(user.id, now=services.now(), keep=identity.session.id)
+    st.rerun()

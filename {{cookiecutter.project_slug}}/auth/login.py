@@ -1,0 +1,83 @@
+"""Password sign-in: one hash computation per attempt and one answer for every failure."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from auth import passwords
+from auth.sessions import TOO_MANY_USERS_MESSAGE, issue_ticket
+from auth.store import User
+
+log = logging.getLogger("auth")
+
+# Unknown user, wrong password, disabled and locked all get this message, so
+# the page cannot be used to find out which accounts exist or are locked.
+FAILED_MESSAGE = (
+    "Incorrect username or password. After several failed attempts, "
+    "sign-in is paused for a few minutes."
+)
+MAX_LOGIN_CHARS = 254
+
+
+def authenticate(services, login: str, password: str, *, ip: str = "") -> User | None:
+    """Return the user if `login` (username or email) and `password` match an active account."""
+    store, settings, now = services.store, services.settings, services.now()
+    login = login.strip()
+    user = store.find_user(login) if 0 < len(login) <= MAX_LOGIN_CHARS else None
+    encoded = user.password_hash if user and user.password_hash else services.dummy_hash
+    # Always exactly one hash, before any branch, so timing does not tell the cases apart.
+    password_ok = passwords.verify_password(password, encoded, settings.pepper)
+
+    if user is None or not user.password_hash:
+        reason = "unknown user"
+    elif user.disabled:
+        reason = "disabled"
+    elif user.is_locked(now):
+        reason = "locked"
+    elif not password_ok:
+        reason = "wrong password"
+        user = store.record_login_failure(
+            user.id,
+            now=now,
+            max_attempts=settings.max_failed_attempts,
+            lockout_until=now + settings.lockout,
+        )
+        if user.is_locked(now):
+            log.warning("sign-in locked user=%s ip=%s", user.username, ip)
+    else:
+        reason = ""
+    if reason:
+        # Never log the password or the login text of an unknown user verbatim.
+        name = user.username if user else "-"
+        log.info("sign-in failed method=password user=%s reason=%s ip=%s", name, reason, ip)
+        return None
+
+    store.record_login_success(user.id, now=now)
+    if not user.must_change_password and passwords.needs_rehash(
+        user.password_hash, settings.bcrypt_rounds
+    ):
+        # An imported or older hash: upgrade it now that we know the password.
+        new_hash = passwords.hash_password(password, settings.pepper, settings.bcrypt_rounds)
+        user = store.update_user(user.id, password_hash=new_hash, keep_an_admin=False)
+    log.info("sign-in ok method=password user=%s ip=%s", user.username, ip)
+    return user
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    ticket: str | None  # hand it to /api/auth/session to get the cookie
+    message: str = ""
+
+
+def begin_sign_in(
+    services, login: str, password: str, *, origin: str, user_agent: str = "", ip: str = ""
+) -> SignInResult:
+    """What the sign-in form does: check the password, then issue a one-time ticket."""
+    user = authenticate(services, login, password, ip=ip)
+    if user is None:
+        return SignInResult(None, FAILED_MESSAGE)
+    ticket = issue_ticket(services, user, origin=origin, user_agent=user_agent, ip=ip)
+    if ticket is None:
+        return SignInResult(None, TOO_MANY_USERS_MESSAGE)
+    return SignInResult(ticket)

@@ -1,0 +1,53 @@
+"""Which pages exist for whom: the single table to edit when you add or guard a page.
+
+`st.navigation` only knows the pages registered in the current run, so a page
+left out here cannot be reached by typing its URL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from auth.sessions import Identity
+
+ANONYMOUS = "anonymous"  # only people who are not signed in (the sign-in page)
+SIGNED_IN = "signed-in"  # anyone signed in; `roles` narrows it further
+MUST_CHANGE = "must-change-password"  # signed in with a one-time password
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str  # file under app_pages/, relative to main.py
+    title: str
+    icon: str  # Bootstrap icon name (https://icons.getbootstrap.com), used by the menu
+    audience: str = SIGNED_IN
+    roles: tuple[str, ...] = ()  # every one of them is required
+    section: str = ""  # groups pages in the menu
+
+    @property
+    def url_path(self) -> str:
+        return self.path.rsplit("/", 1)[-1].removesuffix(".py")
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("app_pages/login.py", "Sign in", "box-arrow-in-right", audience=ANONYMOUS),
+    PageSpec("app_pages/set_password.py", "Set your password", "key", audience=MUST_CHANGE),
+    PageSpec("app_pages/home.py", "Home", "house"),
+    PageSpec("app_pages/account.py", "Account", "person-circle"),
+    # Add your pages here, e.g. an editors-only page:
+    # PageSpec("app_pages/reports.py", "Reports", "bar-chart", roles=("editor",)),
+    PageSpec("app_pages/admin_users.py", "Users", "people", roles=("admin",), section="Admin"),
+)
+
+
+def can_see(page: PageSpec, identity: Identity | None) -> bool:
+    if identity is None:
+        return page.audience == ANONYMOUS
+    if identity.user.must_change_password:
+        return page.audience == MUST_CHANGE
+    return page.audience == SIGNED_IN and set(page.roles) <= set(identity.roles)
+
+
+def visible_pages(identity: Identity | None) -> list[PageSpec]:
+    """The pages this identity may open, in menu order."""
+    return [page for page in PAGES if can_see(page, identity)]

@@ -1,0 +1,59 @@
+"""HTTP routes mounted next to Streamlit (see streamlit_app.py).
+
+Custom routes get no XSRF protection from Streamlit, so the one route that
+changes state accepts only a single-use ticket and refuses cross-site requests.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from auth import cookies
+from auth.services import get_services
+from auth.sessions import start_session
+
+log = logging.getLogger("auth")
+
+SESSION_PATH = "/api/auth/session"
+NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+def redeem_ticket(request: Request) -> Response:
+    """GET /api/auth/session?ticket=...: set the session cookie and go home.
+
+    A plain `def`: Starlette runs it in its thread pool, so the store's
+    blocking I/O does not stall the event loop that serves every websocket.
+    """
+    # A link on another site must not sign a visitor in to someone else's account.
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return PlainTextResponse("Cross-site sign-in refused.", status_code=403, headers=NO_STORE)
+    ticket = request.query_params.get("ticket", "")
+    started = start_session(get_services(), ticket) if 0 < len(ticket) <= 128 else None
+    home = cookies.base_path()
+    if started is None:
+        log.info("sign-in ticket refused ip=%s", request.client.host if request.client else "")
+        return RedirectResponse(home, status_code=303, headers=NO_STORE)
+    token, redeemed, user = started
+    response = RedirectResponse(home, status_code=303, headers=NO_STORE)
+    response.set_cookie(
+        cookies.USER_COOKIE_NAME,
+        cookies.encode(origin=redeemed.origin, session_token=token),
+        max_age=min(
+            int(get_services().settings.session_lifetime.total_seconds()),
+            cookies.AUTH_COOKIE_MAX_AGE_SECONDS,
+        ),
+        path=home.rstrip("/") or "/",
+        httponly=True,
+        samesite="lax",
+        secure=redeemed.origin.startswith("https://"),
+    )
+    log.info("session started user=%s method=%s", user.username, redeemed.method)
+    return response
+
+
+def auth_routes() -> list[Route]:
+    return [Route(SESSION_PATH, redeem_ticket, methods=["GET"])]

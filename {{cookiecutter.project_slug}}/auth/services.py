@@ -1,0 +1,63 @@
+"""One `Services` object per process: settings, store and clock, shared by routes, pages and CLI.
+
+Routes run in Starlette's thread pool and scripts in Streamlit's script threads,
+all in one process; a lock makes the first start (schema, bootstrap admin) happen once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+
+from auth import passwords
+from auth.config import Settings, load_settings
+from auth.store import Store, open_store
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    @cached_property
+    def dummy_hash(self) -> str:
+        """Verified for unknown users so every sign-in attempt costs one hash."""
+        return passwords.dummy_hash(self.settings.pepper, self.settings.bcrypt_rounds)
+
+
+_lock = threading.Lock()
+_services: Services | None = None
+
+
+def get_services() -> Services:
+    """The process's services, created on first use from st.secrets and settings.toml."""
+    global _services
+    with _lock:
+        if _services is None:
+            import streamlit as st
+
+            from auth.bootstrap import ensure_bootstrap_admin
+
+            settings = load_settings(st.secrets)
+            services = Services(settings=settings, store=open_store(settings))
+            ensure_bootstrap_admin(services)
+            _services = services
+        return _services
+
+
+def use_services(services: Services | None) -> None:
+    """Replace the process's services (tests; a custom store)."""
+    global _services
+    with _lock:
+        _services = services

@@ -1,0 +1,155 @@
+"""User management: the one place that validates, hashes and revokes. Pages and manage.py call it.
+
+Every function validates all of its input before it writes anything, so bad
+input changes nothing. Changes that affect what a user may do (password,
+roles, disable, delete) end that user's sessions.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime
+
+from auth import passwords, validators
+from auth.store import User, UserNotFound
+
+log = logging.getLogger("auth")
+
+
+class ValidationError(Exception):
+    """Input that breaks a rule; `problems` holds one sentence per problem."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+
+def _check(problems: list[str]) -> None:
+    if problems:
+        raise ValidationError(problems)
+
+
+def _password_problems(services, password: str, username: str, email: str) -> list[str]:
+    settings = services.settings
+    return validators.password_problems(
+        password,
+        min_length=settings.min_password_length,
+        context=(username, email, settings.app_name),
+    )
+
+
+def public_record(user: User, now: datetime) -> dict:
+    """What may leave the store about a user: no hash, no counters an attacker could use."""
+    return {
+        "username": user.username,
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "roles": list(user.roles),
+        "status": user.status(now),
+        "must_change_password": user.must_change_password,
+        "created_at": user.created_at.isoformat(),
+        "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
+    }
+
+
+def get_by_username(services, username: str) -> User:
+    user = services.store.find_user(username)
+    if user is None or user.username.casefold() != username.casefold():
+        raise UserNotFound(username)
+    return user
+
+
+def create_user(
+    services,
+    *,
+    username: str,
+    email: str,
+    roles: tuple[str, ...] | list[str],
+    password: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+) -> tuple[User, str | None]:
+    """Create a user. Without `password`, a one-time password is generated and returned
+    once; the user must replace it at first sign-in."""
+    settings = services.settings
+    roles = tuple(dict.fromkeys(roles))
+    _check(
+        validators.username_problems(username)
+        + validators.email_problems(email)
+        + validators.name_problems(first_name, "First name")
+        + validators.name_problems(last_name, "Last name")
+        + validators.role_problems(roles, settings.roles)
+        + (_password_problems(services, password, username, email) if password is not None else [])
+    )
+    one_time = None if password is not None else secrets.token_urlsafe(12)
+    user = services.store.create_user(
+        username=username,
+        email=email,
+        password_hash=passwords.hash_password(
+            password if password is not None else one_time, settings.pepper, settings.bcrypt_rounds
+        ),
+        roles=roles,
+        first_name=first_name,
+        last_name=last_name,
+        must_change_password=one_time is not None,
+        now=services.now(),
+    )
+    log.info("user created user=%s roles=%s", user.username, ",".join(user.roles))
+    return user, one_time
+
+
+def set_password(services, user: User, new_password: str, *, keep_session: str | None = None):
+    """Replace a password (policy checked) and end every session but `keep_session`."""
+    settings = services.settings
+    _check(_password_problems(services, new_password, user.username, user.email))
+    new_hash = passwords.hash_password(new_password, settings.pepper, settings.bcrypt_rounds)
+    updated = services.store.update_user(
+        user.id, password_hash=new_hash, must_change_password=False, keep_an_admin=False
+    )
+    services.store.revoke_user_sessions(user.id, now=services.now(), keep=keep_session)
+    log.info("password changed user=%s", user.username)
+    return updated
+
+
+def change_own_password(services, identity, current: str, new: str, repeat: str) -> User:
+    """The account page's change: the current password is required."""
+    user = identity.user
+    if new != repeat:
+        raise ValidationError(["The new passwords do not match."])
+    if not passwords.verify_password(current, user.password_hash or "", services.settings.pepper):
+        raise ValidationError(["The current password is not correct."])
+    if new == current:
+        raise ValidationError(["Choose a password different from the current one."])
+    return set_password(services, user, new, keep_session=identity.session.id)
+
+
+def set_roles(services, user: User, roles: tuple[str, ...] | list[str]) -> User:
+    roles = tuple(dict.fromkeys(roles))
+    _check(validators.role_problems(roles, services.settings.roles))
+    updated = services.store.update_user(user.id, roles=roles)
+    # Roles are re-read on every run anyway; ending sessions makes a demotion
+    # visible at once to whoever holds a copy of the old cookie.
+    services.store.revoke_user_sessions(user.id, now=services.now())
+    log.info("roles changed user=%s roles=%s", user.username, ",".join(roles))
+    return updated
+
+
+def set_disabled(services, user: User, disabled: bool) -> User:
+    updated = services.store.update_user(user.id, disabled=disabled)
+    if disabled:
+        services.store.revoke_user_sessions(user.id, now=services.now())
+    log.info("user %s user=%s", "disabled" if disabled else "enabled", user.username)
+    return updated
+
+
+def delete_user(services, user: User) -> None:
+    services.store.delete_user(user.id)
+    log.info("user deleted user=%s", user.username)
+
+
+def revoke_sessions(services, user: User) -> int:
+    count = services.store.revoke_user_sessions(user.id, now=services.now())
+    log.info("sessions revoked user=%s count=%d", user.username, count)
+    return count

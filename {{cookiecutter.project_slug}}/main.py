@@ -1,0 +1,27 @@
+"""Runs on every page load and every interaction: verify the sign-in, then show the allowed pages."""
+
+import streamlit as st
+
+from auth.config import ConfigError
+from auth.guard import current_identity
+from auth.navigation import visible_pages
+from auth.services import get_services
+from menu import render_sidebar
+
+try:
+    services = get_services()
+except ConfigError as exc:
+    st.error(f"The app is not configured: {exc}")
+    st.stop()
+
+st.set_page_config(page_title=services.settings.app_name, page_icon=":material/shield_lock:")
+
+identity = current_identity()
+pages = visible_pages(identity)
+st_pages = {
+    page.path: st.Page(page.path, title=page.title, url_path=page.url_path, default=index == 0)
+    for index, page in enumerate(pages)
+}
+current = st.navigation(list(st_pages.values()), position="hidden")
+render_sidebar(services.settings.app_name, pages, st_pages, current, identity)
+current.run()
