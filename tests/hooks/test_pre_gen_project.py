@@ -1,0 +1,196 @@
+"""Unit tests of hooks/pre_gen_project.py, imported from the unrendered template."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from cookiecutter.generate import generate_context
+from cookiecutter.prompt import prompt_for_config
+
+from tests.conftest import REPO_ROOT, load_hook, questions
+
+pre = load_hook("pre_gen_project")
+
+
+def default_answers() -> dict[str, object]:
+    """The answers cookiecutter would use with --no-input (project_slug rendered)."""
+    context = generate_context(context_file=str(REPO_ROOT / "cookiecutter.json"))
+    answers = prompt_for_config(context, no_input=True)
+    return {key: value for key, value in answers.items() if not key.startswith("_")}
+
+
+def test_every_question_has_exactly_one_validator():
+    assert list(pre.VALIDATORS) == questions()
+    for field, check in pre.VALIDATORS.items():
+        assert check.__name__ == f"validate_{field}"
+
+
+def test_the_defaults_are_valid():
+    assert pre.validate(default_answers()) == []
+
+
+GOOD = {
+    "project_name": ["Team Portal", "x", "Café Überblick", 'Quote "and" back\\slash', "n" * 80],
+    "project_slug": ["team_portal", "a", "app2", "a" * 64, "match"],
+    "description": ["", "A Streamlit app.", "d" * 200],
+    "author_name": ["", "Ada Lovelace", "O'Brien"],
+    "admin_username": ["admin", "ops.lead", "a-b_c", "007", "A" * 32],
+    "admin_email": ["admin@example.com", "first.last+tag@mail.corp.example.org", "a@b.co"],
+    "roles": [
+        "admin, editor, viewer",
+        "editor,viewer",
+        "admin",
+        "",
+        "  ",
+        "support-2, data_team",
+        ", ".join(f"r{i}" for i in range(19)),
+    ],
+    "session_lifetime_days": ["1", "7", "365", 30],
+}
+
+BAD = {
+    "project_name": [
+        "",
+        "   ",
+        "n" * 81,
+        "Bell\x07",
+        "Line\nbreak",
+        "Tab\there",
+        "Evil\u202eRLO",
+        7,
+    ],
+    "project_slug": [
+        "",
+        "Team",
+        "team portal",
+        "team-portal",
+        "9lives",
+        "_private",
+        "a" * 65,
+        "class",
+        "auth",
+        "streamlit",
+        "test",
+        "tests",
+        "email",
+        "secrets",
+        "main",
+        None,
+    ],
+    "description": ["d" * 201, "bad\x00byte"],
+    "author_name": ["a" * 101, "Esc\x1b[31m"],
+    "admin_username": ["ab", "-admin", ".admin", "a b", "a" * 33, "admin!", "ädmin", "", 12],
+    "admin_email": [
+        "",
+        "admin",
+        "admin@",
+        "@example.com",
+        "a@b",
+        "a@@example.com",
+        "a@b@example.com",
+        "a b@example.com",
+        "a@example.com ",
+        "a@.com",
+        "a@example.",
+        "a" * 250 + "@x.com",
+    ],
+    "roles": [
+        "Admin",
+        "editor,,viewer",
+        "editor,",
+        "editor, editor",
+        "1role",
+        "r" * 33,
+        "editor viewer",
+        "édition",
+        ", ".join(f"r{i}" for i in range(20)),
+        ["admin"],
+    ],
+    "session_lifetime_days": ["0", "366", "-1", "07", "7.5", "seven", "", " 7", "1e2", True],
+}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [(field, value) for field, values in GOOD.items() for value in values]
+)
+def test_good_answers_pass(field, value):
+    assert pre.VALIDATORS[field](value) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [(field, value) for field, values in BAD.items() for value in values]
+)
+def test_bad_answers_are_refused_with_the_field_named(field, value):
+    problems = pre.VALIDATORS[field](value)
+    assert problems
+    assert all(problem.startswith(f"{field}: ") for problem in problems)
+
+
+def test_every_question_has_bad_examples():
+    assert set(BAD) == set(questions())
+    assert set(GOOD) == set(questions())
+
+
+def test_slug_message_mentions_the_shadowed_module():
+    (problem,) = pre.validate_project_slug("streamlit")
+    assert "shadow" in problem
+
+
+def test_role_limit_counts_admin():
+    nineteen = [f"r{i}" for i in range(19)]
+    assert pre.validate_roles(", ".join(nineteen)) == []
+    assert pre.validate_roles(", ".join(["admin", *nineteen])) == []
+    (problem,) = pre.validate_roles(", ".join([*nineteen, "r19"]))
+    assert "at most 20" in problem
+
+
+def test_every_bad_role_is_reported():
+    problems = pre.validate_roles("Editor, ok, ok, ,9x")
+    assert len(problems) == 4
+
+
+def test_validate_collects_every_problem_in_question_order():
+    answers = default_answers() | {"project_slug": "class", "admin_email": "nope", "roles": "A"}
+    problems = pre.validate(answers)
+    assert [problem.split(":")[0] for problem in problems] == [
+        "project_slug",
+        "admin_email",
+        "roles",
+    ]
+
+
+def test_validate_reports_missing_answers():
+    answers = default_answers()
+    del answers["admin_email"]
+    assert pre.validate(answers) == ["admin_email: no answer given"]
+
+
+def test_validate_ignores_unknown_answers():
+    assert pre.validate(default_answers() | {"something_new": "x"}) == []
+
+
+def test_main_prints_one_error_line_per_problem_and_exits_1(capsys):
+    rendered = json.dumps(default_answers() | {"admin_username": "x", "session_lifetime_days": "0"})
+    assert pre.main(rendered) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    lines = err.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("ERROR: admin_username: ")
+    assert lines[1].startswith("ERROR: session_lifetime_days: ")
+
+
+def test_main_is_silent_and_exits_0_for_good_answers(capsys):
+    assert pre.main(json.dumps(default_answers())) == 0
+    assert capsys.readouterr() == ("", "")
+
+
+def test_read_answers_drops_private_keys():
+    rendered = json.dumps({"project_name": "X", "_template": "/t", "__prompts__": {}})
+    assert pre.read_answers(rendered) == {"project_name": "X"}
+
+
+def test_read_answers_refuses_the_unrendered_file():
+    with pytest.raises(RuntimeError, match="rendered"):
+        pre.read_answers()
