@@ -1,4 +1,4 @@
-"""Runs on every page load and every interaction: verify the sign-in, then show the allowed pages."""
+"""Runs on every page load and interaction: verify the sign-in, then show the allowed pages."""
 
 import streamlit as st
 

@@ -19,11 +19,21 @@ total = store.count_users()
 pages = max(1, math.ceil(total / PAGE_SIZE))
 page = st.number_input("Page", min_value=1, max_value=pages, value=1, step=1) if pages > 1 else 1
 now = services.now()
-rows = [public_record(u, now) for u in store.list_users(offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)]
+rows = [
+    public_record(u, now) for u in store.list_users(offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+]
 st.caption(f"{total} user(s); page {page} of {pages}. Manage them with `python manage.py`.")
 st.dataframe(
     rows,
-    column_order=("username", "email", "first_name", "last_name", "roles", "status", "last_login_at"),
+    column_order=(
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "roles",
+        "status",
+        "last_login_at",
+    ),
     hide_index=True,
     use_container_width=True,
 )

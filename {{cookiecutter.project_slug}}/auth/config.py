@@ -67,9 +67,7 @@ def _number(table: Mapping[str, Any], key: str, default: int, low: int, high: in
     return value
 
 
-def load_settings(
-    secrets: Mapping[str, Any], settings_file: Path = SETTINGS_FILE
-) -> Settings:
+def load_settings(secrets: Mapping[str, Any], settings_file: Path = SETTINGS_FILE) -> Settings:
     """Build Settings from the settings file and a secrets mapping (e.g. st.secrets)."""
     try:
         raw = tomllib.loads(settings_file.read_text(encoding="utf-8"))

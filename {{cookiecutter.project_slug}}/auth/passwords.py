@@ -92,4 +92,7 @@ def needs_rehash(encoded: str, rounds: int = DEFAULT_ROUNDS) -> bool:
 
 def dummy_hash(pepper: str, rounds: int = DEFAULT_ROUNDS) -> str:
     """A valid hash of a random password, for unknown users: same work, same answer."""
-    return BCRYPT_PREFIX + bcrypt.hashpw(_prehash(pepper, pepper + "x"), bcrypt.gensalt(rounds)).decode()
+    return (
+        BCRYPT_PREFIX
+        + bcrypt.hashpw(_prehash(pepper, pepper + "x"), bcrypt.gensalt(rounds)).decode()
+    )

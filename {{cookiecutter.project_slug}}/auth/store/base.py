@@ -169,7 +169,7 @@ class Store(abc.ABC):
     def record_login_failure(
         self, user_id: int, *, now: datetime, max_attempts: int, lockout_until: datetime
     ) -> User:
-        """Count a failed attempt; at `max_attempts` lock until `lockout_until` and restart the count."""
+        """Count a failure; at `max_attempts`, lock until `lockout_until` and restart the count."""
 
     @abc.abstractmethod
     def record_login_success(self, user_id: int, *, now: datetime) -> None:

@@ -348,7 +348,9 @@ class SQLStore(Store):
 
     def touch_session(self, session_id: str, *, now: datetime) -> None:
         with self._write() as conn:
-            conn.execute(update(sessions).where(sessions.c.id == session_id).values(last_seen_at=now))
+            conn.execute(
+                update(sessions).where(sessions.c.id == session_id).values(last_seen_at=now)
+            )
 
     def revoke_session(self, session_id: str, *, now: datetime) -> None:
         with self._write() as conn:
