@@ -15,14 +15,20 @@ class Client:
     ip: str
 
 
+def _text(value: object, limit: int) -> str:
+    # Outside a browser session (AppTest, bare mode) these may be None or mocks.
+    return value[:limit] if isinstance(value, str) else ""
+
+
 def current_client() -> Client:
     headers = st.context.headers
-    origin = headers.get("Origin") or ""
-    if not origin and st.context.url:
-        parts = urlsplit(st.context.url)
-        origin = f"{parts.scheme}://{parts.netloc}"
+    origin = _text(headers.get("Origin"), 255)
+    url = _text(st.context.url, 2048)
+    if not origin and url:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"[:255]
     return Client(
-        origin=origin[:255],
-        user_agent=(headers.get("User-Agent") or "")[:512],
-        ip=(st.context.ip_address or "")[:64],
+        origin=origin,
+        user_agent=_text(headers.get("User-Agent"), 512),
+        ip=_text(st.context.ip_address, 64),
     )
