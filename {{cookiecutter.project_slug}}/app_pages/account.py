@@ -46,5 +46,5 @@ st.subheader("Sessions")
 others = len(services.store.list_sessions(user.id, now=services.now())) - 1
 st.write(f"You are signed in on {others} other browser(s)." if others > 0 else "No other sessions.")
 if others > 0 and st.button("Sign out everywhere else"):
-    services.store.revoke_user_sessions(user.id, now=services.now(), keep=identity.session.id)
+    users.revoke_sessions(services, user, keep=identity.session.id)
     st.rerun()

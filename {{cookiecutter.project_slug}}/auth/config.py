@@ -16,7 +16,9 @@ from typing import Any
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SETTINGS_FILE = PROJECT_DIR / "settings.toml"
 MIN_SECRET_BYTES = 32
-PLACEHOLDER_MARKERS = ("change-me", "changeme", "replace", "xxx", "your-", "example")
+# The forms our example files use; matched at the start only, so that a real
+# random secret can never be mistaken for one.
+PLACEHOLDER_PREFIXES = ("replace-", "change-me", "changeme", "your-secret", "<")
 
 
 class ConfigError(Exception):
@@ -53,7 +55,7 @@ def _secret(secrets: Mapping[str, Any], section: str, key: str) -> str:
     where = f"[{section}] {key} in .streamlit/secrets.toml"
     if not isinstance(value, str) or not value:
         raise ConfigError(f"{where} is missing")
-    if any(marker in value.lower() for marker in PLACEHOLDER_MARKERS):
+    if value.lower().startswith(PLACEHOLDER_PREFIXES):
         raise ConfigError(f"{where} is a placeholder; generate one with: python manage.py secret")
     if len(value.encode()) < MIN_SECRET_BYTES:
         raise ConfigError(f"{where} is shorter than {MIN_SECRET_BYTES} bytes")

@@ -149,7 +149,8 @@ def delete_user(services, user: User) -> None:
     log.info("user deleted user=%s", user.username)
 
 
-def revoke_sessions(services, user: User) -> int:
-    count = services.store.revoke_user_sessions(user.id, now=services.now())
+def revoke_sessions(services, user: User, *, keep: str | None = None) -> int:
+    """End the user's sessions ("sign out everywhere"), except `keep` if given."""
+    count = services.store.revoke_user_sessions(user.id, now=services.now(), keep=keep)
     log.info("sessions revoked user=%s count=%d", user.username, count)
     return count

@@ -274,7 +274,8 @@ class SQLStore(Store):
             values["email_key"] = _key(values["email"])
         try:
             with self._write() as conn:
-                if self._get(conn, user_id) is None:
+                before = self._get(conn, user_id)
+                if before is None:
                     raise UserNotFound(user_id)
                 if "email" in values:
                     _raise_if_taken(conn, email=values["email"], except_id=user_id)
@@ -282,7 +283,7 @@ class SQLStore(Store):
                     conn.execute(update(users).where(users.c.id == user_id).values(**values))
                 if roles is not None:
                     self._set_roles(conn, user_id, tuple(roles))
-                if keep_an_admin and self._active_admins(conn) == 0:
+                if keep_an_admin and _active_admin(before) and self._active_admins(conn) == 0:
                     raise LastAdminError()  # leaving the block rolls the change back
                 return self._get(conn, user_id)
         except IntegrityError as exc:
@@ -290,9 +291,11 @@ class SQLStore(Store):
 
     def delete_user(self, user_id: int, *, keep_an_admin: bool = True) -> None:
         with self._write() as conn:
-            if conn.execute(delete(users).where(users.c.id == user_id)).rowcount == 0:
+            before = self._get(conn, user_id)
+            if before is None:
                 raise UserNotFound(user_id)
-            if keep_an_admin and self._active_admins(conn) == 0:
+            conn.execute(delete(users).where(users.c.id == user_id))
+            if keep_an_admin and _active_admin(before) and self._active_admins(conn) == 0:
                 raise LastAdminError()
 
     # --- sign-in counters -----------------------------------------------------
@@ -401,6 +404,10 @@ class SQLStore(Store):
                 )
             ).rowcount
         return gone
+
+
+def _active_admin(user: User) -> bool:
+    return user.is_admin and not user.disabled
 
 
 def _to_user(row: Row, roles: tuple[str, ...]) -> User:
