@@ -32,7 +32,8 @@ AUTHOR_NAME_MAX = 100
 EMAIL_MAX = 254
 ROLES_MAX = 20
 SESSION_DAYS_MIN = 1
-SESSION_DAYS_MAX = 365
+# Streamlit refuses its identity cookie after 30 days (AUTH_COOKIE_MAX_AGE_SECONDS).
+SESSION_DAYS_MAX = 30
 
 SLUG_RE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 USERNAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{2,31}")
@@ -50,6 +51,7 @@ RESERVED_SLUGS = frozenset(
         "conftest",
         "main",
         "manage",
+        "menu",
         "streamlit_app",
         "test",
         "tests",

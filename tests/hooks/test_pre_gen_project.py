@@ -46,7 +46,7 @@ GOOD = {
         "support-2, data_team",
         ", ".join(f"r{i}" for i in range(19)),
     ],
-    "session_lifetime_days": ["1", "7", "365", 30],
+    "session_lifetime_days": ["1", "7", "30", 30],
 }
 
 BAD = {
@@ -107,7 +107,7 @@ BAD = {
         ", ".join(f"r{i}" for i in range(20)),
         ["admin"],
     ],
-    "session_lifetime_days": ["0", "366", "-1", "07", "7.5", "seven", "", " 7", "1e2", True],
+    "session_lifetime_days": ["0", "31", "366", "-1", "07", "7.5", "seven", "", " 7", "1e2", True],
 }
 
 
