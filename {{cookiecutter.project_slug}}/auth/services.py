@@ -6,6 +6,7 @@ all in one process; a lock makes the first start (schema, bootstrap admin) happe
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 
 from auth import passwords
-from auth.config import Settings, load_settings
+from auth.config import ConfigError, Settings, load_settings
 from auth.store import Store, open_store
 
 
@@ -49,11 +50,33 @@ def get_services() -> Services:
 
             from auth.bootstrap import ensure_bootstrap_admin
 
-            settings = load_settings(st.secrets)
+            _configure_logging()
+            settings = load_settings(_read_secrets(st))
             services = Services(settings=settings, store=open_store(settings))
             ensure_bootstrap_admin(services)
+            services.store.purge_expired(now=services.now())
             _services = services
         return _services
+
+
+def _read_secrets(st) -> dict:
+    try:
+        return st.secrets.to_dict()
+    except FileNotFoundError as exc:
+        raise ConfigError(
+            "no .streamlit/secrets.toml found; copy .streamlit/secrets.toml.example "
+            "and fill it in (python manage.py secret makes the random values)"
+        ) from exc
+
+
+def _configure_logging() -> None:
+    """Sign-in events go to the server log (stderr) unless the app configured logging itself."""
+    logger = logging.getLogger("auth")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
 
 
 def use_services(services: Services | None) -> None:
