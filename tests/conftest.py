@@ -7,6 +7,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import subprocess
 import tomllib
 from collections.abc import Callable, Sequence
@@ -23,6 +24,8 @@ HOOKS_DIR = REPO_ROOT / "hooks"
 TEMPLATE_DIR = REPO_ROOT / "{{cookiecutter.project_slug}}"
 QUESTIONS = json.loads((REPO_ROOT / "cookiecutter.json").read_text(encoding="utf-8"))
 PASSWORD_RE = re.compile(r"One-time password: (\S+)")
+# Local caches that may sit in a working copy; a clone never has them.
+CACHE_PATTERNS = (".git", ".venv", "__pycache__", "*.pyc", ".pytest_cache", ".ruff_cache")
 
 
 def questions() -> list[str]:
@@ -109,6 +112,45 @@ class Refusal:
         return [line for line in self.stderr.splitlines() if line.startswith("ERROR: ")]
 
 
+def git_visible_files(root: Path) -> list[str] | None:
+    """Tracked files plus untracked ones git does not ignore; None without git."""
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=root,
+            capture_output=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return [name for name in listed.decode("utf-8").split("\0") if name]
+
+
+def snapshot_template(destination: Path) -> Path:
+    """Copy the repository as a clone would have it (work in progress included).
+
+    Baking the working copy itself would also bake whatever caches, databases or
+    secrets a developer left inside the template folder.
+    """
+    files = git_visible_files(REPO_ROOT)
+    if files is None:
+        shutil.copytree(REPO_ROOT, destination, ignore=shutil.ignore_patterns(*CACHE_PATTERNS))
+        return destination
+    for name in files:
+        source = REPO_ROOT / name
+        if source.is_file():  # a tracked file may have been deleted in the working copy
+            target = destination / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return destination
+
+
+@pytest.fixture(scope="session")
+def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The template as a clean clone would have it; every bake starts from here."""
+    return snapshot_template(tmp_path_factory.mktemp("template") / "stauth-template")
+
+
 @pytest.fixture(scope="session")
 def cookiecutter_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A cookiecutter config that keeps replay files out of the home folder."""
@@ -134,9 +176,11 @@ def _output_dirs(tmp_path: Path) -> Callable[[], Path]:
     return new_output_dir
 
 
-def _cookiecutter(output_dir: Path, config: Path, answers: dict[str, object]) -> Path:
+def _cookiecutter(
+    template: Path, output_dir: Path, config: Path, answers: dict[str, object]
+) -> Path:
     project = cookiecutter(
-        str(REPO_ROOT),
+        str(template),
         no_input=True,
         extra_context=answers,
         output_dir=str(output_dir),
@@ -148,6 +192,7 @@ def _cookiecutter(output_dir: Path, config: Path, answers: dict[str, object]) ->
 @pytest.fixture
 def bake(
     capfd: pytest.CaptureFixture[str],
+    template_repo: Path,
     cookiecutter_config: Path,
     _output_dirs: Callable[[], Path],
 ) -> Callable[..., Bake]:
@@ -159,7 +204,7 @@ def bake(
 
     def _bake(**answers: object) -> Bake:
         capfd.readouterr()
-        project_dir = _cookiecutter(_output_dirs(), cookiecutter_config, answers)
+        project_dir = _cookiecutter(template_repo, _output_dirs(), cookiecutter_config, answers)
         captured = capfd.readouterr()
         return Bake(project_dir, captured.out, captured.err)
 
@@ -169,6 +214,7 @@ def bake(
 @pytest.fixture
 def bake_refused(
     capfd: pytest.CaptureFixture[str],
+    template_repo: Path,
     cookiecutter_config: Path,
     _output_dirs: Callable[[], Path],
 ) -> Callable[..., Refusal]:
@@ -178,7 +224,7 @@ def bake_refused(
         output_dir = _output_dirs()
         capfd.readouterr()
         with pytest.raises(FailedHookException):
-            _cookiecutter(output_dir, cookiecutter_config, answers)
+            _cookiecutter(template_repo, output_dir, cookiecutter_config, answers)
         captured = capfd.readouterr()
         return Refusal(output_dir, captured.out, captured.err)
 

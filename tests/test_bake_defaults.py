@@ -75,11 +75,12 @@ def test_nothing_is_left_unrendered(baked):
     assert problems == []
 
 
-def test_python_files_are_copied_byte_for_byte(baked):
+def test_python_files_are_copied_byte_for_byte(baked, template_repo):
     """``_copy_without_render`` keeps Jinja away from the app's Python code."""
-    for source in project_files(TEMPLATE_DIR):
+    template_dir = template_repo / TEMPLATE_DIR.name
+    for source in project_files(template_dir):
         if source.suffix == ".py":
-            copy = baked.project_dir / source.relative_to(TEMPLATE_DIR)
+            copy = baked.project_dir / source.relative_to(template_dir)
             assert copy.read_bytes() == source.read_bytes(), copy
 
 

@@ -1,4 +1,4 @@
-"""The template's own Python (hooks and these tests) is ruff-clean with the top-level config."""
+"""The template's own Python (hooks, extensions, tests) is ruff-clean with the top-level config."""
 
 from __future__ import annotations
 
@@ -6,13 +6,16 @@ import sys
 
 from tests.conftest import REPO_ROOT, explain, run
 
+PATHS = ["hooks", "tests", "local_extensions.py"]
+
 
 def test_ruff_check():
-    result = run([sys.executable, "-m", "ruff", "check", "--no-cache", "hooks", "tests"], REPO_ROOT)
+    result = run([sys.executable, "-m", "ruff", "check", "--no-cache", *PATHS], REPO_ROOT)
     assert result.returncode == 0, explain(result)
 
 
 def test_ruff_format():
-    command = [sys.executable, "-m", "ruff", "format", "--no-cache", "--check", "hooks", "tests"]
-    result = run(command, REPO_ROOT)
+    result = run(
+        [sys.executable, "-m", "ruff", "format", "--no-cache", "--check", *PATHS], REPO_ROOT
+    )
     assert result.returncode == 0, explain(result)
