@@ -28,6 +28,7 @@ import argparse
 import contextlib
 import getpass
 import json
+import os
 import secrets
 import string
 import sys
@@ -168,8 +169,8 @@ class Context:
 
 def read_settings(secrets_file: str | None, settings_file: str | None) -> Settings:
     """Settings as the app builds them, from the two files; UsageError names what to fix."""
-    secrets_path = Path(secrets_file) if secrets_file else DEFAULT_SECRETS
-    settings_path = Path(settings_file) if settings_file else DEFAULT_SETTINGS
+    secrets_path = DEFAULT_SECRETS if secrets_file is None else Path(secrets_file)
+    settings_path = DEFAULT_SETTINGS if settings_file is None else Path(settings_file)
     try:
         raw = secrets_path.read_bytes()
     except FileNotFoundError:
@@ -183,7 +184,7 @@ def read_settings(secrets_file: str | None, settings_file: str | None) -> Settin
         secrets_dict = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UsageError(f"{secrets_path} is not valid TOML: {exc}") from None
-    if settings_file and not settings_path.is_file():
+    if settings_file is not None and not settings_path.is_file():
         raise UsageError(f"{settings_path} not found")
     try:
         return load_settings(secrets_dict, settings_path)
@@ -285,7 +286,7 @@ def cmd_list_users(ctx: Context, args: argparse.Namespace) -> int:
         return EXIT_OK
     total = store.count_users()
     if not records:
-        ctx.say(f"No users at offset {args.offset} ({total} in all).")
+        ctx.say(f"No users at offset {args.offset} ({total} in all)." if total else "No users yet.")
         return EXIT_OK
     rows = [
         [
@@ -435,7 +436,7 @@ def _bounded_int(low: int, high: int) -> Callable[[str], int]:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{clean(text)!r} is not a whole number") from None
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
         if not low <= value <= high:
             raise argparse.ArgumentTypeError(f"must be from {low} to {high}")
         return value
@@ -632,5 +633,14 @@ def main(
         return 130
 
 
+def run_as_program() -> int:
+    try:
+        return main()
+    except BrokenPipeError:  # e.g. `python manage.py list-users | head`
+        # Point stdout at devnull so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_as_program())
