@@ -1,0 +1,285 @@
+"""Helpers for driving a baked app in a real browser: serve it, launch Chromium, bake it.
+
+Shared by ``tests/test_browser.py`` and ``benchmarks/returning_user.py``. Chromium
+comes from the system (Debian's ``chromium`` package) and is driven by the PyPI
+``playwright`` package; ``playwright install`` is not needed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Locator, Page, Playwright
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+PASSWORD_RE = re.compile(r"One-time password: (\S+)")
+# Tool caches a developer may have left in the template folder; cookiecutter would
+# try to render their binary files, so a snapshot of the template leaves them out.
+SNAPSHOT_IGNORE = (
+    ".git",
+    ".venv",
+    "venv",
+    "__pycache__",
+    "*.py[cod]",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".mypy_cache",
+)
+
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+)
+HOW_TO_GET_A_BROWSER = (
+    "install Chromium (Debian/Ubuntu: `apt-get install chromium`, or set CHROMIUM to its path) "
+    "and Playwright for Python (`pip install playwright`; `playwright install` is not needed)"
+)
+
+START_TIMEOUT = 60.0  # seconds for `streamlit run` to answer /_stcore/health
+UI_TIMEOUT_MS = 20_000  # milliseconds Playwright waits for anything on the page
+
+
+# --- finding the browser -------------------------------------------------------
+
+
+def chromium_path() -> str | None:
+    """The Chromium executable: $CHROMIUM, else the Debian locations, else None."""
+    configured = os.environ.get("CHROMIUM")
+    candidates = [configured] if configured else []
+    candidates += [*CHROMIUM_CANDIDATES, "chromium"]
+    for candidate in candidates:
+        found = shutil.which(candidate) if candidate else None
+        if found:
+            return found
+    return None
+
+
+def missing_browser_tools() -> str | None:
+    """None when Chromium and Playwright are both there, else what is missing and how to get it."""
+    missing = []
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("the Python package playwright")
+    if chromium_path() is None:
+        missing.append("a Chromium executable")
+    if not missing:
+        return None
+    return f"needs {' and '.join(missing)}: {HOW_TO_GET_A_BROWSER}"
+
+
+def launch_chromium(playwright: Playwright, **options: Any) -> Browser:
+    """Headless system Chromium with the flags that work in containers."""
+    executable = chromium_path()
+    if executable is None:
+        raise RuntimeError(missing_browser_tools() or "no Chromium found")
+    return playwright.chromium.launch(
+        executable_path=executable, headless=True, args=list(CHROMIUM_ARGS), **options
+    )
+
+
+# --- serving a Streamlit script ------------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port that was free a moment ago on 127.0.0.1."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class StreamlitServer:
+    """``streamlit run <script>`` as a child process with its own working folder."""
+
+    cwd: Path
+    script: str = "streamlit_app.py"
+    port: int = 0
+    python: str = sys.executable
+    extra_args: Sequence[str] = ()
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    log_path: Path | None = field(default=None, init=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def start(self, timeout: float = START_TIMEOUT) -> StreamlitServer:
+        if self.port == 0:
+            self.port = free_port()
+        log_file = tempfile.NamedTemporaryFile(
+            prefix=f"streamlit-{self.port}-", suffix=".log", delete=False
+        )
+        self.log_path = Path(log_file.name)
+        env = {
+            **os.environ,
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONUNBUFFERED": "1",
+            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        }
+        command = [
+            self.python,
+            "-m",
+            "streamlit",
+            "run",
+            self.script,
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(self.port),
+            "--server.address",
+            "127.0.0.1",
+            *self.extra_args,
+        ]
+        self.process = subprocess.Popen(
+            command,
+            cwd=self.cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+        log_file.close()
+        try:
+            self._wait_healthy(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait_healthy(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        health = f"{self.url}_stcore/health"
+        while True:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                code = self.process.returncode
+                raise RuntimeError(f"streamlit exited with {code} before answering:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(health, timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{health} did not answer within {timeout:.0f}s:\n{self.log()}")
+            time.sleep(0.2)
+
+    def log(self, tail: int = 6000) -> str:
+        """The end of what the server printed."""
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")[-tail:]
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the server (SIGTERM, then SIGKILL); safe to call twice."""
+        process, self.process = self.process, None
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=timeout)
+        if self.log_path is not None:
+            self.log_path.unlink(missing_ok=True)
+            self.log_path = None
+
+    def __enter__(self) -> StreamlitServer:
+        return self.start() if self.process is None else self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+# --- baking outside pytest -----------------------------------------------------------
+
+
+@dataclass
+class BakedApp:
+    project_dir: Path
+    one_time_password: str
+
+
+def bake_default(output_dir: Path, python: str = sys.executable) -> BakedApp:
+    """Generate the default project into ``output_dir`` with cookiecutter as a child process.
+
+    The template is baked from a snapshot (``output_dir/template``) without tool
+    caches. For scripts; tests use the ``bake`` fixture from ``tests/conftest.py``.
+    """
+    output_dir.mkdir(parents=True, exist_ok=True)
+    template = output_dir / "template"
+    shutil.copytree(REPO_ROOT, template, ignore=shutil.ignore_patterns(*SNAPSHOT_IGNORE))
+    generated = output_dir / "generated"
+    generated.mkdir()
+    home = output_dir / ".cookiecutter-home"
+    home.mkdir(exist_ok=True)
+    config = home / "config.yaml"
+    config.write_text(
+        f"cookiecutters_dir: {json.dumps(str(home / 'cookiecutters'))}\n"
+        f"replay_dir: {json.dumps(str(home / 'replay'))}\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [python, "-m", "cookiecutter", "--no-input", "--config-file", str(config)]
+        + ["--output-dir", str(generated), str(template)],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+        timeout=300,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"cookiecutter failed:\n{result.stdout}\n{result.stderr}")
+    passwords = PASSWORD_RE.findall(result.stdout)
+    if len(passwords) != 1:
+        raise RuntimeError(f"expected one 'One-time password:' line in:\n{result.stdout}")
+    projects = [p for p in generated.iterdir() if (p / "streamlit_app.py").is_file()]
+    if len(projects) != 1:
+        raise RuntimeError(f"expected one generated project in {generated}, found {projects}")
+    return BakedApp(projects[0], passwords[0])
+
+
+# --- the app's own screens ------------------------------------------------------------
+
+
+def home_heading(page: Page, display_name: str = "admin") -> Locator:
+    """The Home page's heading (the set-password page also says "Welcome, ..." in a paragraph)."""
+    return page.get_by_role("heading", name=f"Welcome, {display_name}")
+
+
+def sign_in(page: Page, base_url: str, login: str, password: str) -> None:
+    """Open the app and submit the sign-in form; returns once the form was sent."""
+    page.goto(base_url)
+    page.get_by_role("textbox", name="Username or email").fill(login)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def set_first_password(page: Page, password: str) -> None:
+    """On "Set your password" (after a one-time password), choose ``password`` and save it."""
+    page.get_by_role("heading", name="Set your password").wait_for(timeout=UI_TIMEOUT_MS)
+    page.get_by_role("textbox", name="New password").fill(password)
+    page.get_by_role("textbox", name="Repeat it").fill(password)
+    page.get_by_role("button", name="Save password").click()
