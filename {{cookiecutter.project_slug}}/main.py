@@ -6,7 +6,7 @@ from auth.config import ConfigError
 from auth.guard import current_identity
 from auth.navigation import visible_pages
 from auth.services import get_services
-from menu import render_sidebar
+from menu import follow_sidebar_clicks, render_sidebar
 
 try:
     services = get_services()
@@ -14,7 +14,8 @@ except ConfigError as exc:
     st.error(f"The app is not configured: {exc}")
     st.stop()
 
-st.set_page_config(page_title=services.settings.app_name, page_icon=":material/shield_lock:")
+# No page_icon: an icon font would be fetched from a third-party host on every load.
+st.set_page_config(page_title=services.settings.app_name)
 
 identity = current_identity()
 pages = visible_pages(identity)
@@ -23,5 +24,7 @@ st_pages = {
     for index, page in enumerate(pages)
 }
 current = st.navigation(list(st_pages.values()), position="hidden")
-render_sidebar(services.settings.app_name, pages, st_pages, current, identity)
+follow_sidebar_clicks(pages, st_pages, current, identity)
 current.run()
+# After the page, so its content reaches the browser before the menu's iframe.
+render_sidebar(services.settings.app_name, pages, st_pages, current, identity)

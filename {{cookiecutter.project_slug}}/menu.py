@@ -1,4 +1,9 @@
-"""The sidebar: a menu built from the same page list as the navigation, and sign-out."""
+"""The sidebar: a menu built from the same page list as the navigation, and sign-out.
+
+The sidebar is drawn after the page (main.py), so the page's content reaches the
+browser first and the menu's iframe loads behind it. What the person clicked in
+the sidebar is acted on at the start of the next run, before the page runs.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +16,31 @@ from auth.sessions import Identity
 
 _MENU_KEY = "main_menu"
 _TARGET_KEY = "_menu_target"
+_SIGN_OUT_KEY = "sign_out"
 
 
 def _remember_choice(key: str) -> None:
     # Only a click sets the target; navigating by other means must not be undone.
     st.session_state[_TARGET_KEY] = st.session_state[key]
+
+
+def _current_index(pages: list[PageSpec], st_pages: dict[str, st.Page], current: st.Page) -> int:
+    return next((i for i, p in enumerate(pages) if st_pages[p.path] is current), 0)
+
+
+def follow_sidebar_clicks(
+    pages: list[PageSpec],
+    st_pages: dict[str, st.Page],
+    current: st.Page,
+    identity: Identity | None,
+) -> None:
+    """Sign out or switch page if that is what the last click in the sidebar asked for."""
+    if identity is not None and st.session_state.get(_SIGN_OUT_KEY):
+        sign_out(identity)
+    target = st.session_state.pop(_TARGET_KEY, None)
+    titles = [p.title for p in pages]
+    if target in titles and titles.index(target) != _current_index(pages, st_pages, current):
+        st.switch_page(st_pages[pages[titles.index(target)].path])
 
 
 def render_sidebar(
@@ -25,23 +50,19 @@ def render_sidebar(
     current: st.Page,
     identity: Identity | None,
 ) -> None:
-    """Draw the menu; switch page when the person picked another one."""
-    titles = [p.title for p in pages]
-    current_index = next((i for i, p in enumerate(pages) if st_pages[p.path] is current), 0)
+    """Draw the menu, who is signed in, and the sign-out button."""
     with st.sidebar:
         option_menu(
             app_name,
-            titles,
+            [p.title for p in pages],
             icons=[p.icon for p in pages],
             menu_icon="shield-lock",
-            default_index=current_index,
+            default_index=_current_index(pages, st_pages, current),
             key=_MENU_KEY,
             on_change=_remember_choice,
         )
         if identity is not None:
             st.caption(f"Signed in as **{identity.user.username}**")
-            if st.button("Sign out", icon=":material/logout:", use_container_width=True):
-                sign_out(identity)
-    target = st.session_state.pop(_TARGET_KEY, None)
-    if target in titles and titles.index(target) != current_index:
-        st.switch_page(st_pages[pages[titles.index(target)].path])
+            st.button(
+                "Sign out", key=_SIGN_OUT_KEY, icon=":material/logout:", use_container_width=True
+            )
