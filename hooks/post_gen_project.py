@@ -185,6 +185,19 @@ def remove_unchosen(
         remove(answers[option], project_dir)
 
 
+# Caches, a local user store or secrets left in the template folder by running
+# its tests or the app in place: never part of a new project.
+DEVELOPMENT_LEFTOVERS = ("__pycache__", ".pytest_cache", ".ruff_cache", "data")
+
+
+def remove_development_leftovers(project_dir: Path) -> None:
+    for name in DEVELOPMENT_LEFTOVERS:
+        for path in sorted(project_dir.rglob(name), reverse=True):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+    (project_dir / ".streamlit" / "secrets.toml").unlink(missing_ok=True)
+
+
 # --- next steps ----------------------------------------------------------------
 
 
@@ -220,6 +233,7 @@ lists it). README.md explains deploying to Streamlit Community Cloud.
 def main(rendered: str = RENDERED_CONTEXT, project_dir: Path | None = None) -> int:
     answers = read_answers(rendered)
     project_dir = Path.cwd() if project_dir is None else project_dir
+    remove_development_leftovers(project_dir)
     remove_unchosen(answers, project_dir)
     pepper = new_secret()
     password = new_one_time_password()

@@ -262,3 +262,15 @@ def test_main_writes_secrets_and_prints_the_password_once(tmp_path, capsys):
     assert values["auth"]["cookie_secret"] != pepper
     assert reference_verify(password, admin["password_hash"], pepper)
     assert [path.name for path in tmp_path.rglob("*") if path.is_file()] == ["secrets.toml"]
+
+
+def test_development_leftovers_never_reach_a_new_project(tmp_path):
+    for leftover in ("__pycache__", "auth/__pycache__", ".pytest_cache", ".ruff_cache/0.1", "data"):
+        (tmp_path / leftover).mkdir(parents=True)
+        (tmp_path / leftover / "blob").write_bytes(b"\x00\xff")
+    (tmp_path / ".streamlit").mkdir()
+    (tmp_path / ".streamlit" / "secrets.toml").write_text("[auth]\ncookie_secret = 'dev'\n")
+    (tmp_path / "auth" / "passwords.py").write_text("# kept\n")
+    post.remove_development_leftovers(tmp_path)
+    remaining = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
+    assert remaining == [".streamlit", "auth", "auth/passwords.py"]
