@@ -186,8 +186,11 @@ def remove_unchosen(
 
 
 # Caches, a local user store or secrets left in the template folder by running
-# its tests or the app in place: never part of a new project.
-DEVELOPMENT_LEFTOVERS = ("__pycache__", ".pytest_cache", ".ruff_cache", "data")
+# its tests or the app in place: never part of a new project. Caches go at any
+# depth; the store only at the top (settings.toml's data/users.db), so that a
+# folder such as tests/data/ is kept.
+DEVELOPMENT_LEFTOVERS = ("__pycache__", ".pytest_cache", ".ruff_cache")
+LOCAL_STORE_DIR = "data"
 
 
 def remove_development_leftovers(project_dir: Path) -> None:
@@ -195,6 +198,9 @@ def remove_development_leftovers(project_dir: Path) -> None:
         for path in sorted(project_dir.rglob(name), reverse=True):
             if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path)
+    store = project_dir / LOCAL_STORE_DIR
+    if store.is_dir() and not store.is_symlink():
+        shutil.rmtree(store)
     (project_dir / ".streamlit" / "secrets.toml").unlink(missing_ok=True)
 
 

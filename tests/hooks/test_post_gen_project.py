@@ -274,3 +274,13 @@ def test_development_leftovers_never_reach_a_new_project(tmp_path):
     post.remove_development_leftovers(tmp_path)
     remaining = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
     assert remaining == [".streamlit", "auth", "auth/passwords.py"]
+
+
+def test_only_the_top_level_data_folder_is_a_leftover(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "users.db").write_bytes(b"")
+    (tmp_path / "tests" / "data").mkdir(parents=True)
+    (tmp_path / "tests" / "data" / "fixture.yaml").write_text("users: {}\n", encoding="utf-8")
+    post.remove_development_leftovers(tmp_path)
+    assert not (tmp_path / "data").exists()
+    assert (tmp_path / "tests" / "data" / "fixture.yaml").is_file()
