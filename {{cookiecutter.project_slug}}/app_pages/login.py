@@ -4,7 +4,7 @@ import streamlit as st
 
 from auth.client import current_client
 from auth.login import begin_sign_in
-from auth.passwords import MAX_PASSWORD_CHARS
+from auth.passwords import PASSWORD_INPUT_CHARS
 from auth.redirect import redirect
 from auth.routes import SESSION_PATH
 from auth.services import get_services
@@ -15,7 +15,7 @@ st.title(f"Sign in to {services.settings.app_name}")
 with st.form("sign_in"):
     login = st.text_input("Username or email", max_chars=254, autocomplete="username")
     password = st.text_input(
-        "Password", type="password", max_chars=MAX_PASSWORD_CHARS, autocomplete="current-password"
+        "Password", type="password", max_chars=PASSWORD_INPUT_CHARS, autocomplete="current-password"
     )
     submitted = st.form_submit_button("Sign in", type="primary")
 

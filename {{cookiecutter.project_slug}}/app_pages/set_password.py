@@ -4,7 +4,7 @@ import streamlit as st
 
 from auth import users
 from auth.guard import current_identity
-from auth.passwords import MAX_PASSWORD_CHARS
+from auth.passwords import PASSWORD_INPUT_CHARS
 from auth.services import get_services
 
 services = get_services()
@@ -20,10 +20,10 @@ st.write(
 )
 with st.form("set_password"):
     new = st.text_input(
-        "New password", type="password", max_chars=MAX_PASSWORD_CHARS, autocomplete="new-password"
+        "New password", type="password", max_chars=PASSWORD_INPUT_CHARS, autocomplete="new-password"
     )
     repeat = st.text_input(
-        "Repeat it", type="password", max_chars=MAX_PASSWORD_CHARS, autocomplete="new-password"
+        "Repeat it", type="password", max_chars=PASSWORD_INPUT_CHARS, autocomplete="new-password"
     )
     submitted = st.form_submit_button("Save password", type="primary")
 

@@ -28,6 +28,10 @@ DEFAULT_ROUNDS = 12
 # Every password field is capped (in code points) before any hashing: huge
 # inputs would otherwise cost HMAC time and memory for nothing.
 MAX_PASSWORD_CHARS = 1024
+# For text inputs: Streamlit cuts longer values to max_chars, so the limit is
+# one more than the cap. Anything longer stays over the cap and is refused with
+# a message; it is never cut down to a password that would be accepted.
+PASSWORD_INPUT_CHARS = MAX_PASSWORD_CHARS + 1
 
 # Counts hash computations; tests assert exactly one per sign-in attempt.
 hash_calls = 0

@@ -10,7 +10,7 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from auth.store import Session, Ticket, User
 
@@ -39,16 +39,27 @@ def token_id(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _is_live(session: Session, now: datetime, idle_timeout: timedelta) -> bool:
+    return (
+        session.revoked_at is None
+        and session.expires_at > now
+        and session.last_seen_at + idle_timeout > now
+    )
+
+
+def live_sessions(services, user: User) -> list[Session]:
+    """The user's sessions that would pass `verify_session` now (newest first)."""
+    now, idle = services.now(), services.settings.idle_timeout
+    return [s for s in services.store.list_sessions(user.id, now=now) if _is_live(s, now, idle)]
+
+
 def _seats_available(services, user: User) -> bool:
     limit = services.settings.max_concurrent_users
-    if not limit:
-        return True
+    if not limit or live_sessions(services, user):
+        return True  # no limit, or this user already holds a seat
     now = services.now()
-    store = services.store
-    if store.list_sessions(user.id, now=now):
-        return True  # already counted
     seen_since = now - services.settings.idle_timeout
-    return store.count_signed_in_users(now=now, seen_since=seen_since) < limit
+    return services.store.count_signed_in_users(now=now, seen_since=seen_since) < limit
 
 
 def issue_ticket(
@@ -104,12 +115,7 @@ def verify_session(services, token: str | None) -> Identity | None:
         return None
     store, settings, now = services.store, services.settings, services.now()
     session = store.get_session(token_id(token))
-    if (
-        session is None
-        or session.revoked_at is not None
-        or session.expires_at <= now
-        or session.last_seen_at + settings.idle_timeout <= now
-    ):
+    if session is None or not _is_live(session, now, settings.idle_timeout):
         return None
     user = store.get_user(session.user_id)
     if user is None or user.disabled:

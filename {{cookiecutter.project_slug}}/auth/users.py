@@ -115,10 +115,20 @@ def set_password(services, user: User, new_password: str, *, keep_session: str |
 
 def change_own_password(services, identity, current: str, new: str, repeat: str) -> User:
     """The account page's change: the current password is required."""
-    user = identity.user
+    user, settings, now = identity.user, services.settings, services.now()
     if new != repeat:
         raise ValidationError(["The new passwords do not match."])
-    if not passwords.verify_password(current, user.password_hash or "", services.settings.pepper):
+    # Someone holding a stolen session cookie must not get unlimited guesses
+    # here: wrong answers count towards the same lockout as sign-in.
+    if user.is_locked(now):
+        raise ValidationError(["Too many wrong passwords. Try again in a few minutes."])
+    if not passwords.verify_password(current, user.password_hash or "", settings.pepper):
+        services.store.record_login_failure(
+            user.id,
+            now=now,
+            max_attempts=settings.max_failed_attempts,
+            lockout_until=now + settings.lockout,
+        )
         raise ValidationError(["The current password is not correct."])
     if new == current:
         raise ValidationError(["Choose a password different from the current one."])

@@ -405,14 +405,6 @@ def test_a_seat_frees_up_when_a_session_goes_idle(services, clock, viewer, make_
     assert redirect_url(at) is not None
 
 
-@pytest.mark.xfail(
-    reason=(
-        "auth/sessions.py _seats_available: 'if store.list_sessions(user.id, now=now): "
-        "return True' treats a user whose only session died of the idle timeout as already "
-        "counted, while count_signed_in_users() does not count them: they get a seat over the limit"
-    ),
-    strict=True,
-)
 def test_a_user_with_only_an_idle_session_does_not_bypass_the_limit(
     services, clock, viewer, make_user
 ):

@@ -163,14 +163,6 @@ def test_expired_other_sessions_are_not_counted(services, bob, sign_in, clock):
     assert "No other sessions." in markdown_text(at)
 
 
-@pytest.mark.xfail(
-    reason=(
-        "app_pages/account.py counts store.list_sessions(), which leaves out only revoked and "
-        "absolutely expired sessions: a session dead from the idle timeout is still reported "
-        "as another signed-in browser"
-    ),
-    strict=True,
-)
 def test_idle_other_sessions_are_not_counted(services, bob, sign_in, clock):
     idle = sign_in(bob)
     clock.advance(hours=12)
@@ -181,14 +173,6 @@ def test_idle_other_sessions_are_not_counted(services, bob, sign_in, clock):
     assert "No other sessions." in markdown_text(at)
 
 
-@pytest.mark.xfail(
-    reason=(
-        "the password inputs use max_chars=MAX_PASSWORD_CHARS and Streamlit's TextInputSerde "
-        "cuts longer values to max_chars on the server, so the validator's 'Use at most 1024 "
-        "characters.' is never reached: an over-long new password is silently truncated and saved"
-    ),
-    strict=True,
-)
 def test_over_long_new_password_is_refused_not_truncated(services, bob, sign_in):
     too_long = "granite mosaic willow 77 " * 41  # 1025 characters
     assert len(too_long) == 1025

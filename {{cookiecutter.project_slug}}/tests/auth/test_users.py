@@ -82,3 +82,18 @@ def test_the_last_admin_is_protected(services, admin):
     with pytest.raises(LastAdminError):
         users.delete_user(services, admin)
     assert services.store.get_user(admin.id).is_admin
+
+
+def test_guessing_the_current_password_locks_like_sign_in(services, make_user, sign_in, clock):
+    user = make_user()
+    new = "a brand new passphrase"
+    for _ in range(services.settings.max_failed_attempts):
+        identity = verify_session(services, sign_in(user))
+        with pytest.raises(users.ValidationError, match="not correct"):
+            users.change_own_password(services, identity, "a wrong guess!", new, new)
+    identity = verify_session(services, sign_in(user))
+    with pytest.raises(users.ValidationError, match="Too many"):
+        users.change_own_password(services, identity, PASSWORD, new, new)
+    clock.advance(minutes=16)
+    identity = verify_session(services, sign_in(user))
+    users.change_own_password(services, identity, PASSWORD, new, new)
