@@ -70,7 +70,7 @@ with st.sidebar:
         key="main_menu",
     )
     st.caption("Signed in as **admin**")
-    st.button("Sign out", icon=":material/logout:", use_container_width=True)
+    st.button("Sign out", icon=":material/logout:", width="stretch")
 '''
 
 

@@ -63,6 +63,4 @@ def render_sidebar(
         )
         if identity is not None:
             st.caption(f"Signed in as **{identity.user.username}**")
-            st.button(
-                "Sign out", key=_SIGN_OUT_KEY, icon=":material/logout:", use_container_width=True
-            )
+            st.button("Sign out", key=_SIGN_OUT_KEY, icon=":material/logout:", width="stretch")

@@ -35,5 +35,5 @@ st.dataframe(
         "last_login_at",
     ),
     hide_index=True,
-    use_container_width=True,
+    width="stretch",
 )
