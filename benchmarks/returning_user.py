@@ -51,16 +51,21 @@ import streamlit as st
 
 st.title({HEADING!r})
 '''
-# Baseline 2: what the signed-in Home page shows (content, then the same sidebar
-# menu), with no sign-in, no session check and no store: the cost of auth alone.
-SAME_PAGE_SCRIPT = f'''"""Baseline 2: the Home page and its sidebar menu without any auth."""
+# Baseline 2: the same multipage app, page and sidebar menu as the signed-in Home
+# page (st.navigation, the page file, then the option menu), with no sign-in, no
+# session check and no store: the ratio against it is the cost of auth alone.
+SAME_PAGE_SCRIPT = '''"""Baseline 2: the Home page, navigation and sidebar menu without any auth."""
 
 import streamlit as st
 from streamlit_option_menu import option_menu
 
-st.title({HEADING!r})
-st.write("You are signed in. This page is yours to replace with the app itself.")
-st.caption("Your roles: admin")
+st.set_page_config(page_title="Team Portal")
+pages = [
+    st.Page("same_home.py", title="Home", url_path="home", default=True),
+    st.Page("same_other.py", title="Account", url_path="account"),
+]
+current = st.navigation(pages, position="hidden")
+current.run()
 with st.sidebar:
     option_menu(
         "Team Portal",
@@ -72,6 +77,12 @@ with st.sidebar:
     st.caption("Signed in as **admin**")
     st.button("Sign out", icon=":material/logout:", width="stretch")
 '''
+SAME_HOME_PAGE = f"""import streamlit as st
+
+st.title({HEADING!r})
+st.write("You are signed in. This page is yours to replace with the app itself.")
+st.caption("Your roles: admin")
+"""
 
 
 @dataclass
@@ -160,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copy(baked.project_dir / ".streamlit" / "config.toml", bare_dir / ".streamlit")
         (bare_dir / "bare_app.py").write_text(BARE_SCRIPT, encoding="utf-8")
         (bare_dir / "same_page.py").write_text(SAME_PAGE_SCRIPT, encoding="utf-8")
+        (bare_dir / "same_home.py").write_text(SAME_HOME_PAGE, encoding="utf-8")
+        (bare_dir / "same_other.py").write_text("import streamlit as st\n", encoding="utf-8")
 
         ours = StreamlitServer(baked.project_dir)
         bare = StreamlitServer(bare_dir, script="bare_app.py")
