@@ -36,7 +36,7 @@ def follow_sidebar_clicks(
 ) -> None:
     """Sign out or switch page if that is what the last click in the sidebar asked for."""
     if identity is not None and st.session_state.get(_SIGN_OUT_KEY):
-        sign_out(identity)
+        sign_out()
     target = st.session_state.pop(_TARGET_KEY, None)
     titles = [p.title for p in pages]
     if target in titles and titles.index(target) != _current_index(pages, st_pages, current):

@@ -52,8 +52,8 @@ def require_role(*roles: str) -> Identity:
     return identity
 
 
-def sign_out(identity: Identity | None) -> None:
-    """Revoke the session in the store, then drop the cookie."""
+def sign_out() -> None:
+    """Revoke this browser's session in the store, then drop the cookie."""
     end_session(get_services(), _session_token())
     st.logout()
     st.stop()

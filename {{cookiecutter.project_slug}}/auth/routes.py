@@ -31,8 +31,8 @@ def redeem_ticket(request: Request) -> Response:
     # A link on another site must not sign a visitor in to someone else's account.
     if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
         return PlainTextResponse("Cross-site sign-in refused.", status_code=403, headers=NO_STORE)
-    ticket = request.query_params.get("ticket", "")
-    started = start_session(get_services(), ticket) if 0 < len(ticket) <= 128 else None
+    services = get_services()
+    started = start_session(services, request.query_params.get("ticket", ""))
     home = cookies.base_path()
     if started is None:
         log.info("sign-in ticket refused ip=%s", request.client.host if request.client else "")
@@ -43,7 +43,7 @@ def redeem_ticket(request: Request) -> Response:
         cookies.USER_COOKIE_NAME,
         cookies.encode(origin=redeemed.origin, session_token=token),
         max_age=min(
-            int(get_services().settings.session_lifetime.total_seconds()),
+            int(services.settings.session_lifetime.total_seconds()),
             cookies.AUTH_COOKIE_MAX_AGE_SECONDS,
         ),
         path=home.rstrip("/") or "/",

@@ -20,6 +20,9 @@ TICKET_LIFETIME = timedelta(seconds=60)
 # last_seen_at is written at most this often: a write on every script run would
 # cost more than the idle timeout's precision is worth.
 TOUCH_INTERVAL = timedelta(seconds=60)
+# Tokens and tickets are token_urlsafe(32): 43 characters. Anything much longer
+# is refused before it is hashed or looked up.
+MAX_TOKEN_CHARS = 128
 TOO_MANY_USERS_MESSAGE = "Too many people are signed in right now. Please try again later."
 
 
@@ -37,6 +40,11 @@ class Identity:
 
 def token_id(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def plausible_token(token: object) -> bool:
+    """A non-empty string of sane length: worth a look-up in the store."""
+    return isinstance(token, str) and 0 < len(token) <= MAX_TOKEN_CHARS
 
 
 def _is_live(session: Session, now: datetime, idle_timeout: timedelta) -> bool:
@@ -85,6 +93,8 @@ def issue_ticket(
 
 def start_session(services, ticket: str) -> tuple[str, Ticket, User] | None:
     """Redeem a ticket (once) and create a session; returns (token, ticket, user) or None."""
+    if not plausible_token(ticket):
+        return None
     store, settings, now = services.store, services.settings, services.now()
     redeemed = store.redeem_ticket(token_id(ticket), now=now)
     if redeemed is None:
@@ -111,7 +121,7 @@ def start_session(services, ticket: str) -> tuple[str, Ticket, User] | None:
 
 def verify_session(services, token: str | None) -> Identity | None:
     """The check on every script run: None unless the session and its user are still good."""
-    if not token or not isinstance(token, str) or len(token) > 128:
+    if not plausible_token(token):
         return None
     store, settings, now = services.store, services.settings, services.now()
     session = store.get_session(token_id(token))
@@ -127,5 +137,5 @@ def verify_session(services, token: str | None) -> Identity | None:
 
 def end_session(services, token: str | None) -> None:
     """Sign out: the session is revoked, so a saved copy of the cookie stops working."""
-    if token and isinstance(token, str) and len(token) <= 128:
+    if plausible_token(token):
         services.store.revoke_session(token_id(token), now=services.now())
