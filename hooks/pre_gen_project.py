@@ -208,6 +208,57 @@ def validate_session_lifetime_days(value: object) -> list[str]:
 
 
 # One entry per question in cookiecutter.json (tests check that they match).
+STORAGES = ("sqlite", "yaml", "postgres")
+REGISTRATIONS = ("invite_only", "open", "disabled")
+CAPTCHAS = ("image", "none")
+
+
+def _one_of(field: str, value: object, allowed: tuple[str, ...]) -> list[str]:
+    if value not in allowed:
+        return [f"{field}: {value!r} must be one of {', '.join(allowed)}"]
+    return []
+
+
+def _yes_no(field: str, value: object) -> list[str]:
+    if not isinstance(value, bool):
+        return [
+            f"{field}: {value!r} must be yes or no (cookiecutter 2.7+ turns yes/no into a boolean)"
+        ]
+    return []
+
+
+def validate_storage(value: object) -> list[str]:
+    return _one_of("storage", value, STORAGES)
+
+
+def validate_registration(value: object) -> list[str]:
+    return _one_of("registration", value, REGISTRATIONS)
+
+
+def validate_captcha(value: object) -> list[str]:
+    return _one_of("captcha", value, CAPTCHAS)
+
+
+def validate_oidc_google(value: object) -> list[str]:
+    return _yes_no("oidc_google", value)
+
+
+def validate_oidc_microsoft(value: object) -> list[str]:
+    return _yes_no("oidc_microsoft", value)
+
+
+def validate_oidc_okta(value: object) -> list[str]:
+    return _yes_no("oidc_okta", value)
+
+
+def validate_oidc_auth0(value: object) -> list[str]:
+    return _yes_no("oidc_auth0", value)
+
+
+def validate_oidc_generic(value: object) -> list[str]:
+    return _yes_no("oidc_generic", value)
+
+
 VALIDATORS: dict[str, Callable[[object], list[str]]] = {
     "project_name": validate_project_name,
     "project_slug": validate_project_slug,
@@ -217,6 +268,14 @@ VALIDATORS: dict[str, Callable[[object], list[str]]] = {
     "admin_email": validate_admin_email,
     "roles": validate_roles,
     "session_lifetime_days": validate_session_lifetime_days,
+    "storage": validate_storage,
+    "registration": validate_registration,
+    "captcha": validate_captcha,
+    "oidc_google": validate_oidc_google,
+    "oidc_microsoft": validate_oidc_microsoft,
+    "oidc_okta": validate_oidc_okta,
+    "oidc_auth0": validate_oidc_auth0,
+    "oidc_generic": validate_oidc_generic,
 }
 
 

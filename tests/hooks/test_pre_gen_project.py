@@ -30,6 +30,8 @@ def test_the_defaults_are_valid():
     assert pre.validate(default_answers()) == []
 
 
+PROVIDERS = ("google", "microsoft", "okta", "auth0", "generic")
+
 GOOD = {
     "project_name": ["Team Portal", "x", "Café Überblick", 'Quote "and" back\\slash', "n" * 80],
     "project_slug": ["team_portal", "a", "app2", "a" * 64, "match"],
@@ -47,6 +49,10 @@ GOOD = {
         ", ".join(f"r{i}" for i in range(19)),
     ],
     "session_lifetime_days": ["1", "7", "30", 30],
+    "storage": ["sqlite", "yaml", "postgres"],
+    "registration": ["invite_only", "open", "disabled"],
+    "captcha": ["image", "none"],
+    **{f"oidc_{name}": [True, False] for name in PROVIDERS},
 }
 
 BAD = {
@@ -108,6 +114,11 @@ BAD = {
         ["admin"],
     ],
     "session_lifetime_days": ["0", "31", "366", "-1", "07", "7.5", "seven", "", " 7", "1e2", True],
+    "storage": ["", "SQLite", "mysql", "sqlite ", None, ["sqlite"]],
+    "registration": ["", "invite", "OPEN", None],
+    "captcha": ["", "recaptcha", "Image", False],
+    # A replay file or an old cookiecutter can hand over strings: refused, not guessed.
+    **{f"oidc_{name}": ["no", "yes", "", 0, 1, None] for name in PROVIDERS},
 }
 
 

@@ -9,10 +9,19 @@ inside that transaction rather than by check-then-act in the caller.
 from __future__ import annotations
 
 import abc
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 ADMIN_ROLE = "admin"
+LOCAL = "local"  # `User.auth_source` of users who sign in with a password
+
+# What `UserQuery` may sort and filter by.
+USER_SORT_KEYS = ("username", "email", "name", "created_at", "last_login_at")
+USER_STATUSES = ("active", "disabled", "locked", "guest")
+
+# Purposes of emailed one-time tokens (`Token.purpose`).
+TOKEN_PURPOSES = ("reset_password", "verify_email", "change_email")
 
 # Fields of a user that `Store.update_user` may change. Counters, timestamps and
 # ids change only through their own methods.
@@ -25,6 +34,7 @@ EDITABLE_USER_FIELDS = frozenset(
         "password_hash",
         "disabled",
         "must_change_password",
+        "email_verified",
     }
 )
 
@@ -43,6 +53,14 @@ class DuplicateUser(StoreError):
 
 class UserNotFound(StoreError):
     """No user with that id."""
+
+
+class DuplicateIdentity(StoreError):
+    """That (provider, subject) is already linked to a user."""
+
+
+class InvitationError(StoreError):
+    """No usable invitation (pre-authorized email) for that address: none, used or expired."""
 
 
 class LastAdminError(StoreError):
@@ -67,6 +85,14 @@ class User:
     locked_until: datetime | None
     created_at: datetime
     last_login_at: datetime | None
+    email_verified: bool = True
+    # LOCAL for password users; the provider name ("google", ...) for guests
+    # provisioned by OpenID Connect.
+    auth_source: str = LOCAL
+
+    @property
+    def is_guest(self) -> bool:
+        return self.auth_source != LOCAL
 
     @property
     def display_name(self) -> str:
@@ -115,6 +141,90 @@ class Ticket:
     ip: str = ""
 
 
+@dataclass(frozen=True)
+class UserQuery:
+    """Search, filter and sort for `Store.list_users` / `Store.count_users`."""
+
+    search: str = ""  # substring of username, email, first or last name, ignoring case
+    role: str | None = None
+    status: str | None = None  # one of USER_STATUSES; "active"/"locked" need `now`
+    sort: str = "username"  # one of USER_SORT_KEYS; "name" is last name, then first name
+    descending: bool = False
+    now: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.sort not in USER_SORT_KEYS:
+            raise ValueError(f"sort must be one of {USER_SORT_KEYS}")
+        if self.status is not None and self.status not in USER_STATUSES:
+            raise ValueError(f"status must be one of {USER_STATUSES}")
+        if self.status in ("active", "locked") and self.now is None:
+            raise ValueError(f"status {self.status!r} needs `now`")
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """A pre-authorized email: whoever registers with it may, once, before it expires."""
+
+    email: str
+    created_at: datetime
+    expires_at: datetime | None = None
+    invited_by: str = ""  # username of the admin, "" for CLI or import
+    used_at: datetime | None = None
+    used_by: str = ""  # username of the account registered with it
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.used_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+@dataclass(frozen=True)
+class Token:
+    """An emailed single-use token. `id` is the SHA-256 of the secret in the link."""
+
+    id: str
+    purpose: str  # one of TOKEN_PURPOSES
+    user_id: int
+    email: str  # the address it was sent to (for change_email: the new address)
+    created_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One line of the audit log. `detail` (e.g. why a sign-in failed) is for admins only."""
+
+    at: datetime
+    event: str  # e.g. "sign_in", "sign_out", "lockout", "password_reset", "user_disabled"
+    outcome: str  # "success" or "failure"
+    actor: str = ""  # username of who acted; "" when unknown (e.g. a failed sign-in)
+    target: str = ""  # username acted upon (for a sign-in: the login as typed, capped)
+    method: str = ""  # how: "password", "google", "cli", "admin", ...
+    ip: str = ""
+    detail: str = ""
+    id: int | None = None  # set by the store
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    since: datetime | None = None  # inclusive
+    until: datetime | None = None  # exclusive
+    actor: str = ""  # exact, ignoring case
+    target: str = ""  # exact, ignoring case
+    event: str = ""
+    outcome: str = ""
+
+
+@dataclass(frozen=True)
+class AuditDayCount:
+    """Events of one kind on one UTC day, for charts."""
+
+    day: date
+    event: str
+    method: str
+    outcome: str
+    count: int
+    distinct_targets: int
+
+
 class Store(abc.ABC):
     """What the app, the routes and manage.py need from storage."""
 
@@ -136,8 +246,19 @@ class Store(abc.ABC):
         first_name: str = "",
         last_name: str = "",
         must_change_password: bool = False,
+        email_verified: bool = True,
+        invitation: str | None = None,
+        identity: tuple[str, str] | None = None,
     ) -> User:
-        """Insert a user; raises DuplicateUser."""
+        """Insert a user; raises DuplicateUser.
+
+        `invitation`: an email whose invitation must be usable at `now`; it is
+        marked used by this user in the same transaction (else InvitationError,
+        and no user is created). `identity`: (provider, subject) linked in the
+        same transaction; the user's `auth_source` becomes the provider (a
+        guest); raises DuplicateIdentity. An empty email is allowed (a guest
+        whose provider shares none) and never clashes with another empty one.
+        """
 
     @abc.abstractmethod
     def get_user(self, user_id: int) -> User | None: ...
@@ -147,11 +268,21 @@ class Store(abc.ABC):
         """The user whose username or email equals `login`, ignoring case."""
 
     @abc.abstractmethod
-    def list_users(self, *, offset: int = 0, limit: int = 50) -> list[User]:
-        """One page of users, sorted by username."""
+    def find_user_by_identity(self, provider: str, subject: str) -> User | None:
+        """The user linked to this OpenID Connect (provider, subject); exact match."""
 
     @abc.abstractmethod
-    def count_users(self) -> int: ...
+    def link_identity(self, user_id: int, provider: str, subject: str) -> None:
+        """Link (provider, subject) to a user. Raises UserNotFound, DuplicateIdentity."""
+
+    @abc.abstractmethod
+    def list_users(
+        self, query: UserQuery | None = None, *, offset: int = 0, limit: int = 50
+    ) -> list[User]:
+        """One page of the users matching `query` (default: all, by username)."""
+
+    @abc.abstractmethod
+    def count_users(self, query: UserQuery | None = None) -> int: ...
 
     @abc.abstractmethod
     def count_active_admins(self) -> int: ...
@@ -174,6 +305,80 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def record_login_success(self, user_id: int, *, now: datetime) -> None:
         """Reset the failure count and lock, and remember the time of sign-in."""
+
+    @abc.abstractmethod
+    def unlock_user(self, user_id: int) -> User:
+        """Clear the failure count and lock (an admin's unlock). Raises UserNotFound."""
+
+    @abc.abstractmethod
+    def hit_counter(self, key: str, *, now: datetime, window: timedelta) -> int:
+        """Count one hit on `key` in the fixed window holding `now`; the window's count so far.
+
+        Atomic: N concurrent hits in one window return N distinct counts 1..N.
+        Used for flood control (e.g. reset emails per account and per address).
+        """
+
+    # --- invitations (pre-authorized emails) ------------------------------------
+    @abc.abstractmethod
+    def add_invitations(
+        self,
+        emails: Iterable[str],
+        *,
+        now: datetime,
+        expires_at: datetime | None = None,
+        invited_by: str = "",
+    ) -> list[str]:
+        """Invite emails (ignoring case); returns those that were not yet invited.
+
+        An unused invitation that exists gets the new expiry; a used one is left alone.
+        """
+
+    @abc.abstractmethod
+    def get_invitation(self, email: str) -> Invitation | None: ...
+
+    @abc.abstractmethod
+    def list_invitations(self) -> list[Invitation]:
+        """Every invitation, used ones included, sorted by email."""
+
+    @abc.abstractmethod
+    def remove_invitation(self, email: str) -> bool:
+        """Delete an invitation; False when there was none."""
+
+    # --- emailed tokens ---------------------------------------------------------
+    @abc.abstractmethod
+    def add_token(self, token: Token) -> None: ...
+
+    @abc.abstractmethod
+    def redeem_token(self, token_id: str, *, purpose: str, now: datetime) -> Token | None:
+        """Delete and return the token if it exists, has this purpose and has not expired.
+
+        Once only: a second call returns None. A token of another purpose is left alone.
+        """
+
+    @abc.abstractmethod
+    def delete_tokens(self, user_id: int, purpose: str | None = None) -> int:
+        """Delete a user's tokens (of one purpose, or all); returns how many."""
+
+    # --- audit log --------------------------------------------------------------
+    @abc.abstractmethod
+    def add_audit(self, event: AuditEvent) -> None: ...
+
+    @abc.abstractmethod
+    def list_audit(
+        self, query: AuditQuery | None = None, *, offset: int = 0, limit: int = 100
+    ) -> list[AuditEvent]:
+        """Matching events, newest first."""
+
+    @abc.abstractmethod
+    def count_audit(self, query: AuditQuery | None = None) -> int: ...
+
+    @abc.abstractmethod
+    def audit_per_day(self, query: AuditQuery | None = None) -> list[AuditDayCount]:
+        """Counts of matching events per UTC day, event, method and outcome, oldest first."""
+
+    @abc.abstractmethod
+    def prune_audit(self, *, before: datetime) -> int:
+        """Delete events older than `before`; returns how many."""
 
     # --- tickets --------------------------------------------------------------
     @abc.abstractmethod
@@ -210,4 +415,7 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def purge_expired(self, *, now: datetime) -> int:
-        """Delete expired tickets and sessions that ended; returns how many rows went."""
+        """Delete expired tickets, tokens, past counter windows and sessions that ended.
+
+        Returns how many records went.
+        """
