@@ -48,7 +48,9 @@ class StoreSpec:
         if self.backend == "postgres":
             raise NotImplementedError("postgres factory: tests/auth/store/backends.py")
         if self.backend == "yaml":
-            raise NotImplementedError("yaml factory: tests/auth/store/backends.py")
+            from auth.store.yaml_store import YAMLStore
+
+            return YAMLStore(Path(self.location))
         raise AssertionError(self.backend)
 
 
