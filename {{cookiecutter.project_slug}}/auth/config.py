@@ -19,6 +19,7 @@ MIN_SECRET_BYTES = 32
 # The forms our example files use; matched at the start only, so that a real
 # random secret can never be mistaken for one.
 PLACEHOLDER_PREFIXES = ("replace-", "change-me", "changeme", "your-secret", "<")
+STORAGE_BACKENDS = ("sqlite", "yaml", "postgres")
 
 
 class ConfigError(Exception):
@@ -48,6 +49,9 @@ class Settings:
     bcrypt_rounds: int = 12
     sqlite_path: Path = field(default_factory=lambda: PROJECT_DIR / "data" / "users.db")
     bootstrap_admin: BootstrapAdmin | None = None
+    # --- storage backend (issue 3) ---
+    storage_backend: str = "sqlite"  # one of STORAGE_BACKENDS
+    yaml_path: Path = field(default_factory=lambda: PROJECT_DIR / "data" / "config.yaml")
 
 
 def _secret(secrets: Mapping[str, Any], section: str, key: str) -> str:
@@ -88,6 +92,18 @@ def load_settings(secrets: Mapping[str, Any], settings_file: Path = SETTINGS_FIL
     if not sqlite_path.is_absolute():
         sqlite_path = settings_file.parent / sqlite_path
 
+    # --- storage backend (issue 3) ---
+    storage = raw.get("storage", {})
+    backend = storage.get("backend", "sqlite")
+    if backend not in STORAGE_BACKENDS:
+        raise ConfigError(f"settings.toml: [storage] backend must be one of {STORAGE_BACKENDS}")
+    yaml_path = storage.get("yaml_path", "data/config.yaml")
+    if not isinstance(yaml_path, str) or not yaml_path.strip():
+        raise ConfigError("settings.toml: [storage] yaml_path must be a file path")
+    yaml_path = Path(yaml_path)
+    if not yaml_path.is_absolute():
+        yaml_path = settings_file.parent / yaml_path
+
     bootstrap = None
     if secrets.get("bootstrap_admin"):
         section = secrets["bootstrap_admin"]
@@ -113,4 +129,6 @@ def load_settings(secrets: Mapping[str, Any], settings_file: Path = SETTINGS_FIL
         bcrypt_rounds=_number(passwords, "bcrypt_rounds", 12, 4, 16),
         sqlite_path=sqlite_path,
         bootstrap_admin=bootstrap,
+        storage_backend=backend,
+        yaml_path=yaml_path,
     )

@@ -27,6 +27,7 @@ names the place in the file.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -314,3 +315,30 @@ def dump(data: Mapping[str, Any]) -> str:
         default_flow_style=False,
         width=1000,
     )
+
+
+def write_file(path: Path, text: str, *, overwrite: bool = False) -> None:
+    """Write a config readable by its owner only (0600), whole or not at all.
+
+    FileExistsError when `path` exists and `overwrite` is false.
+    """
+    if path.exists() and not overwrite:
+        raise FileExistsError(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            if hasattr(os, "fchmod"):
+                os.fchmod(handle.fileno(), 0o600)  # whatever the umask
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if not overwrite:
+            # Refuse a file that appeared meanwhile: link fails if the name exists.
+            os.link(tmp, path)
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

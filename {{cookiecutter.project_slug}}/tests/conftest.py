@@ -3,6 +3,7 @@ and helpers to create users and sign them in the way the app does."""
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -36,6 +37,13 @@ def clock() -> Clock:
     return Clock(datetime(2030, 1, 1, 12, 0, tzinfo=UTC))
 
 
+def app_backend() -> str:
+    """The backend the app-level tests run on: this project's (or TEST_STORE_BACKEND)."""
+    from tests.auth.store.backends import available_backends
+
+    return os.environ.get("TEST_STORE_BACKEND") or available_backends()[0]
+
+
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return Settings(
@@ -45,6 +53,8 @@ def settings(tmp_path) -> Settings:
         roles=("admin", "editor", "viewer"),
         bcrypt_rounds=4,  # the minimum: tests check behaviour, not cost
         sqlite_path=tmp_path / "users.db",
+        storage_backend=app_backend(),
+        yaml_path=tmp_path / "config.yaml",
     )
 
 

@@ -24,7 +24,7 @@ from auth.config import load_settings
 from auth.services import Services
 from auth.sessions import issue_ticket, start_session
 from auth.store import open_store
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, app_backend
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BOOTSTRAP_PASSWORD = "first admin one-time 7"
@@ -56,7 +56,9 @@ class CLI:
         self.tmp_path = tmp_path
         self.pepper = secrets.token_urlsafe(48)
         self.cookie_secret = secrets.token_urlsafe(48)
-        self.db = tmp_path / "store" / "users.db"
+        self.backend = app_backend()
+        # The store's file: what the tests check exists (or not) after a command.
+        self.db = tmp_path / "store" / ("config.yaml" if self.backend == "yaml" else "users.db")
         self.secrets_file = tmp_path / "secrets.toml"
         self.settings_file = tmp_path / "settings.toml"
         # A cheap PBKDF2 cost: the format is the hook's, the cost is not under test here.
@@ -72,7 +74,8 @@ class CLI:
             '[app]\nname = "Test Portal"\n\n'
             '[roles]\navailable = ["admin", "editor", "viewer"]\n\n'
             "[passwords]\nbcrypt_rounds = 4\n\n"
-            f"[storage]\nsqlite_path = '{self.db}'\n",
+            f"[storage]\nbackend = '{self.backend}'\nsqlite_path = '{self.db}'\n"
+            f"yaml_path = '{self.db}'\n",
             encoding="utf-8",
         )
 

@@ -46,8 +46,26 @@ __all__ = [
 
 def open_store(settings) -> Store:
     """The store the settings ask for, with its schema in place."""
+    if getattr(settings, "storage_backend", "sqlite") == "yaml":
+        return _open_yaml(settings)
     from auth.store.sql import SQLStore, sqlite_engine
 
     store = SQLStore(sqlite_engine(settings.sqlite_path))
+    store.create_schema()
+    return store
+
+
+def _open_yaml(settings) -> Store:
+    """The YAML store, hashing plain-text passwords found in the file with our peppered hash.
+
+    The store gets the hasher as a callable so that it never sees the pepper.
+    """
+    from auth import passwords
+    from auth.store.yaml_store import YAMLStore
+
+    def hasher(password: str) -> str:
+        return passwords.hash_password(password, settings.pepper, settings.bcrypt_rounds)
+
+    store = YAMLStore(settings.yaml_path, password_hasher=hasher)
     store.create_schema()
     return store
