@@ -42,6 +42,7 @@ OLD_PREAUTHORIZED = "preauthorized"
 # limit the README gives for the YAML backend anyway.
 MAX_FILE_BYTES = 256 * 1024 * 1024
 MAX_TEXT_CHARS = 1024
+MAX_DEPTH = 32  # our files nest 5 levels; a config has no reason to nest deeper
 
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -90,9 +91,27 @@ def is_hash(password: str) -> bool:
 # --- reading -------------------------------------------------------------------
 
 
+def _check_depth(text: str, where: str) -> None:
+    """Refuse deep nesting before building anything.
+
+    The C loader builds nested values recursively and crashes the process
+    (segmentation fault) on a few thousand levels; its event parser does not
+    recurse, so one cheap pass over the events can stop such a file first.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=_SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise FormatError(f"{where} is nested more than {MAX_DEPTH} levels deep")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def load_text(text: str, where: str = "the file") -> dict[str, Any]:
     """Parse YAML text with the safe loader; an empty file is an empty mapping."""
     try:
+        _check_depth(text, where)
         data = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - the (C) safe loader
     except yaml.YAMLError as exc:
         raise FormatError(f"{where} is not valid YAML: {_one_line(exc)}") from None

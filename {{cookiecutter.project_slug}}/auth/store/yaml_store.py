@@ -406,7 +406,10 @@ class YAMLStore(Store):
 
     def _parse_users(self, config_bytes: bytes | None, state_bytes: bytes | None):
         config = _parse_yaml(config_bytes, self.path.name)
-        parsed = stauth_format.parse(config)
+        try:
+            parsed = stauth_format.parse(config)
+        except FormatError as exc:
+            raise FormatError(f"{self.path.name}: {exc}") from None
         state = _parse_yaml(state_bytes, self.state_path.name)
         now = datetime.now(UTC)
         tx = _Tx()
@@ -418,14 +421,16 @@ class YAMLStore(Store):
             taken: set[int] = set()
             for item in parsed.users:
                 meta = meta_by_key.get(_key(item.username))
-                meta = dict(meta) if isinstance(meta, dict) else {}
-                user_id = meta.get("id")
+                if meta is None:  # added by hand: a fresh start
+                    metas.append({})
+                    continue
+                # A damaged record is an error, not a fresh start: it may say "disabled".
+                user_id = meta["id"]
                 if isinstance(user_id, bool) or not isinstance(user_id, int) or user_id < 1:
-                    meta = {}  # hand-added (or a damaged record): a fresh start
-                elif user_id in taken:
-                    meta = {}
-                else:
-                    taken.add(user_id)
+                    raise ValueError(f"user {item.username!r} has no valid id")
+                if user_id in taken:
+                    raise ValueError(f"two users have the id {user_id}")
+                taken.add(user_id)
                 metas.append(meta)
             users.next_id = max(users.next_id, max(taken, default=0) + 1)
             plain: list[str] = []
