@@ -36,8 +36,9 @@ def change(store, index: int, anchor_id: int) -> None:
     """The change number `index` (its kind is index % 5)."""
     kind = KINDS[index % len(KINDS)]
     if kind == "user":
+        name = f"u{index}"
         store.create_user(
-            username=f"u{index}", email=f"u{index}@example.com", password_hash="h", roles=(), now=NOW
+            username=name, email=f"{name}@example.com", password_hash="h", roles=(), now=NOW
         )
     elif kind == "failure":
         store.record_login_failure(
@@ -50,7 +51,8 @@ def change(store, index: int, anchor_id: int) -> None:
     elif kind == "counter":
         store.hit_counter("crash", now=NOW, window=WINDOW)
     else:
-        store.add_audit(AuditEvent(at=NOW, event="crash_test", outcome="success", detail=f"{index}"))
+        event = AuditEvent(at=NOW, event="crash_test", outcome="success", detail=str(index))
+        store.add_audit(event)
 
 
 def writer(backend: str, location: str, start: int) -> None:  # pragma: no cover - a child
