@@ -1,4 +1,4 @@
-"""manage.py import-stauth / export-stauth, on every backend this project has (file-based ones here).
+"""manage.py import-stauth / export-stauth, on the SQLite and YAML backends this project has.
 
 Import is a dry run with a per-user report unless --apply; applying twice
 changes nothing the second time; plain-text passwords end up hashed with our
