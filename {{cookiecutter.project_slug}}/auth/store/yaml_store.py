@@ -1,41 +1,45 @@
 """YAML backend: a streamlit-authenticator config file, with our extra data beside it.
 
-`YAMLStore(Path("config.yaml"))` keeps four files in that folder:
+`YAMLStore(Path("config.yaml"))` keeps these files in that folder:
 
 =========================  =====================================================================
-``config.yaml``            the streamlit-authenticator (0.4.x) config itself: usernames, emails,
-                           names, password hashes, roles, ``failed_login_attempts``, the
-                           pre-authorized emails (our unused invitations), ``cookie`` and any
-                           other section. A team can point the app at the file it already has.
-``config.state.yaml``      what that schema has no place for, per user (id, display case of the
-                           username, disabled, must-change-password, email verified, lock time,
+``config.yaml``            the streamlit-authenticator (0.4.x) config itself: usernames (keys
+                           in lower case, as it matches them), emails, names, password hashes,
+                           roles, ``failed_login_attempts``, the pre-authorized emails (our
+                           unused invitations), ``cookie`` and any other section or key, kept.
+                           A team can point the app at the file it already has.
+``config.state.json``      what that schema has no place for, per user (id, the username's
+                           case, disabled, must-change-password, email verified, lock time,
                            created / last sign-in times, guest provider) plus OpenID identities
                            and invitation details (expiry, who invited, who used it).
-``config.sessions.yaml``   short-lived records: sessions, sign-in tickets, emailed tokens,
+``config.sessions.json``   short-lived records: sessions, sign-in tickets, emailed tokens,
                            flood-control counters. Every signed-in user touches their session
-                           about once a minute; keeping these out of the users file keeps that
-                           write small however many users there are.
+                           about once a minute; keeping these out of the users files keeps
+                           that write small however many users there are.
 ``config.audit.jsonl``     the audit log, one JSON object per line, appended (a log grows
                            without bound: rewriting it per event would cost more and more).
 ``config.yaml.lock``       the lock file (filelock) every writer holds for its whole
                            read-modify-write.
 =========================  =====================================================================
 
-Why a sidecar and not extra keys in the config: streamlit-authenticator and the
+Why sidecars and not extra keys in the config: streamlit-authenticator and the
 people who edit the file by hand keep working on a file whose schema we do not
-change, and the data that changes often (sessions) is not rewritten with every
-user. The price is that one change can touch two files; each file is replaced
-atomically and the order is chosen so that a crash between two files leaves a
-safe state (see `_commit`): never a revoked session that works again, at worst
-an invitation or an unused id that is gone.
+change, and data that changes often is not rewritten with every user. Why
+JSON for them: nobody edits them by hand, and PyYAML builds and writes
+values in Python (even with its C parser), about twenty times slower than the
+json module; measured, that decided how many users this backend can hold.
+The price of several files is that one change can touch two of them; each
+file is replaced atomically and `_commit` orders the writes so that a crash
+in between leaves a safe state: never a revoked session that works again, at
+worst an invitation or an unused id that is gone.
 
 Writes: lock ``config.yaml.lock`` (locking the data file itself loses updates,
-because `os.replace` swaps its inode), re-read what changed, modify, write a
-temporary file in the same folder, flush and fsync it, `os.replace` it over the
-old one, fsync the folder. Reads take no lock: they use the parsed data cached
-for the file's identity (inode, mtime in ns, size), so a script run does not
-parse an unchanged file again; every file we write gets an mtime later than the
-one it replaces, so an identity never comes back. A write re-checks the bytes.
+because `os.replace` swaps its inode), re-read what changed (the bytes are
+compared, so an unchanged file is not parsed again), modify, write a temporary
+file in the same folder, flush and fsync it, `os.replace` it over the old one,
+fsync the folder. Reads take no lock: they use the data cached for the files'
+identity (inode, mtime in ns, size); every file we write gets an mtime later
+than the one it replaces, so an identity never comes back.
 
 Plain-text passwords in the config (streamlit-authenticator hashes them "on
 the fly"; people type them in) are hashed when the file is loaded and written
@@ -46,8 +50,9 @@ Existing ``$2b$`` hashes are kept: auth.passwords verifies them and upgrades
 them at the next sign-in. A value the store itself wrote is recognised by its
 fingerprint in the sidecar, so it is never mistaken for a typed password.
 
-Only PyYAML's safe loader and dumper are used (see auth/stauth_format.py). Comments
-in the config are not kept when the store rewrites it (PyYAML drops them).
+The config is read only with PyYAML's safe loader and written with its safe
+dumper (see auth/stauth_format.py). Comments in it are not kept when the store
+rewrites it (PyYAML drops them).
 """
 
 from __future__ import annotations
@@ -238,7 +243,7 @@ def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
 
 @dataclass
 class _Users:
-    """config.yaml + config.state.yaml, parsed together (they describe the same users)."""
+    """config.yaml + config.state.json, parsed together (they describe the same users)."""
 
     config: dict[str, Any]  # the whole config as parsed: unknown sections stay
     records: dict[int, dict] = field(default_factory=dict)  # id -> the User fields
@@ -253,7 +258,7 @@ class _Users:
 
 @dataclass
 class _Live:
-    """config.sessions.yaml."""
+    """config.sessions.json."""
 
     sessions: dict[str, Session] = field(default_factory=dict)
     tickets: dict[str, Ticket] = field(default_factory=dict)
@@ -284,8 +289,8 @@ class YAMLStore(Store):
     ):
         self.path = Path(path)
         stem = self.path.stem
-        self.state_path = self.path.with_name(f"{stem}.state.yaml")
-        self.live_path = self.path.with_name(f"{stem}.sessions.yaml")
+        self.state_path = self.path.with_name(f"{stem}.state.json")
+        self.live_path = self.path.with_name(f"{stem}.sessions.json")
         self.audit_path = self.path.with_name(f"{stem}.audit.jsonl")
         self.lock_path = self.path.with_name(f"{self.path.name}.lock")
         self.password_hasher = password_hasher
@@ -362,13 +367,13 @@ class YAMLStore(Store):
         """
         try:
             if tx.live:
-                data = stauth_format.dump(_render_live(self._live)).encode("utf-8")
+                data = _dump_json(_render_live(self._live))
                 write_atomically(self.live_path, data)
                 self._live_seen, self._live_digest = _identity(self.live_path), _digest(data)
             if tx.state or tx.config:
                 state = config = None
                 if tx.state:
-                    state = stauth_format.dump(_render_state(self._users)).encode("utf-8")
+                    state = _dump_json(_render_state(self._users))
                     write_atomically(self.state_path, state)
                 if tx.config:
                     config = stauth_format.dump(_render_config(self._users)).encode("utf-8")
@@ -410,7 +415,7 @@ class YAMLStore(Store):
             parsed = stauth_format.parse(config)
         except FormatError as exc:
             raise FormatError(f"{self.path.name}: {exc}") from None
-        state = _parse_yaml(state_bytes, self.state_path.name)
+        state = _parse_json(state_bytes, self.state_path.name)
         now = datetime.now(UTC)
         tx = _Tx()
         try:
@@ -503,7 +508,7 @@ class YAMLStore(Store):
             self._live_seen = seen
             return self._live
         try:
-            raw = _parse_yaml(data, self.live_path.name)
+            raw = _parse_json(data, self.live_path.name)
             live = _parse_live(raw)
         except FormatError as exc:
             self._forget()
@@ -996,6 +1001,25 @@ def _parse_yaml(data: bytes | None, name: str) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise FormatError(f"{name} is not UTF-8 text") from None
     return stauth_format.load_text(text, name)
+
+
+def _parse_json(data: bytes | None, name: str) -> dict[str, Any]:
+    """One of our sidecar files; missing is empty."""
+    if data is None:
+        return {}
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise FormatError(f"{name} is not valid JSON (damaged or half-written by hand)") from None
+    except RecursionError:
+        raise FormatError(f"{name} is nested too deeply") from None
+    if not isinstance(value, dict):
+        raise FormatError(f"{name} must hold an object at the top")
+    return value
+
+
+def _dump_json(data: dict[str, Any]) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
 def _invitation(offer: dict) -> Invitation:

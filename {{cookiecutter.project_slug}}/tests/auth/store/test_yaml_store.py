@@ -8,6 +8,7 @@ nothing changed).
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from datetime import UTC, datetime, timedelta
@@ -145,7 +146,7 @@ def test_the_file_stays_a_stauth_config_and_our_data_go_beside_it(config, tmp_pa
         "logged_in",
     }
     assert entry["logged_in"] is False and entry["failed_login_attempts"] == 0
-    sidecar = raw(tmp_path / "config.state.yaml")["users"]["carol"]
+    sidecar = json.loads((tmp_path / "config.state.json").read_text())["users"]["carol"]
     assert sidecar["username"] == "Carol" and sidecar["disabled"] is True
     again = open_store(config).find_user("carol")
     assert again.username == "Carol" and again.disabled and again.must_change_password
@@ -206,11 +207,11 @@ def test_session_touches_do_not_rewrite_the_users_file(config, tmp_path):
     ada = store.find_user("asmith")
     store.add_session(Session("sid", ada.id, "password", NOW, NOW, NOW + timedelta(days=1)))
     users_file = config.stat()
-    sidecar = (tmp_path / "config.state.yaml").stat()
+    sidecar = (tmp_path / "config.state.json").stat()
     for minute in range(1, 4):
         store.touch_session("sid", now=NOW + timedelta(minutes=minute))
     assert config.stat().st_mtime_ns == users_file.st_mtime_ns
-    assert (tmp_path / "config.state.yaml").stat().st_mtime_ns == sidecar.st_mtime_ns
+    assert (tmp_path / "config.state.json").stat().st_mtime_ns == sidecar.st_mtime_ns
     assert store.get_session("sid").last_seen_at == NOW + timedelta(minutes=3)
 
 
@@ -242,13 +243,13 @@ def test_files_are_written_whole_with_a_separate_lock_and_no_leftovers(config, t
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == [
         "config.audit.jsonl",
-        "config.sessions.yaml",
-        "config.state.yaml",
+        "config.sessions.json",
+        "config.state.json",
         "config.yaml",
         "config.yaml.lock",
     ]
     assert stat.S_IMODE(config.stat().st_mode) == 0o640  # the team's choice is kept
-    for name in ("config.audit.jsonl", "config.sessions.yaml", "config.state.yaml"):
+    for name in ("config.audit.jsonl", "config.sessions.json", "config.state.json"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
 
 
@@ -302,13 +303,18 @@ def test_a_bad_config_gives_a_clear_error_and_changes_nothing(tmp_path, name):
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("sidecar", ["config.state.yaml", "config.sessions.yaml"])
-def test_a_damaged_sidecar_is_refused_and_kept(config, tmp_path, sidecar):
+@pytest.mark.parametrize("sidecar", ["config.state.json", "config.sessions.json"])
+@pytest.mark.parametrize(
+    "content",
+    ['{"users": {"asmith": {"id": [1]}}, "sessions": {"sid": 3}}', '{"users": {"asmith": {"id'],
+    ids=["wrong shape", "half written"],
+)
+def test_a_damaged_sidecar_is_refused_and_kept(config, tmp_path, sidecar, content):
     store = open_store(config)
     ada = store.find_user("asmith")
     store.add_session(Session("sid", ada.id, "password", NOW, NOW, NOW + timedelta(days=1)))
     path = tmp_path / sidecar
-    path.write_text("users: {asmith: {id: [not, a, number]}}\nsessions: {sid: 3}\n")
+    path.write_text(content)
     before = files(tmp_path)
     reopened = YAMLStore(config, password_hasher=hasher)
     with pytest.raises(StoreFileError, match=sidecar.replace(".", r"\.")):
