@@ -5,13 +5,15 @@
 =========================  =====================================================================
 ``config.yaml``            the streamlit-authenticator (0.4.x) config itself: usernames (keys
                            in lower case, as it matches them), emails, names, password hashes,
-                           roles, ``failed_login_attempts``, the pre-authorized emails (our
+                           roles, ``failed_login_attempts`` (as of the file's last write: the
+                           live count is in the sidecar), the pre-authorized emails (our
                            unused invitations), ``cookie`` and any other section or key, kept.
                            A team can point the app at the file it already has.
 ``config.state.json``      what that schema has no place for, per user (id, the username's
-                           case, disabled, must-change-password, email verified, lock time,
-                           created / last sign-in times, guest provider) plus OpenID identities
-                           and invitation details (expiry, who invited, who used it).
+                           case, disabled, must-change-password, email verified, failed
+                           sign-ins, lock time, created / last sign-in times, guest provider)
+                           plus OpenID identities and invitation details (expiry, who invited,
+                           who used it).
 ``config.sessions.json``   short-lived records: sessions, sign-in tickets, emailed tokens,
                            flood-control counters. Every signed-in user touches their session
                            about once a minute; keeping these out of the users files keeps
@@ -469,7 +471,9 @@ class YAMLStore(Store):
                     "password_hash": password,
                     "disabled": bool(meta.get("disabled", False)),
                     "must_change_password": bool(meta.get("must_change_password", False)),
-                    "failed_logins": item.failed_login_attempts,
+                    # Counted in the sidecar (a failed sign-in must not rewrite the users
+                    # file); the config's field shows the count as of its last write.
+                    "failed_logins": int(meta.get("failed_logins", item.failed_login_attempts)),
                     "locked_until": _time(meta.get("locked_until")),
                     "created_at": _time(meta.get("created_at")) or now,
                     "last_login_at": _time(meta.get("last_login_at")),
@@ -698,10 +702,9 @@ class YAMLStore(Store):
             rec = users.records.get(user_id)
             if rec is None:
                 raise UserNotFound(user_id)
-            tx.config = True
+            tx.state = True
             rec["failed_logins"] += 1
             if rec["failed_logins"] >= max_attempts:
-                tx.state = True
                 rec["failed_logins"], rec["locked_until"] = 0, lockout_until
             return _to_user(rec)
 
@@ -712,7 +715,6 @@ class YAMLStore(Store):
             if rec is None:
                 return
             tx.state = True
-            tx.config = rec["failed_logins"] != 0
             rec.update(failed_logins=0, locked_until=None, last_login_at=now)
 
     def unlock_user(self, user_id: int) -> User:
@@ -720,8 +722,7 @@ class YAMLStore(Store):
             rec = users.records.get(user_id)
             if rec is None:
                 raise UserNotFound(user_id)
-            tx.config = rec["failed_logins"] != 0
-            tx.state = rec["locked_until"] is not None
+            tx.state = rec["failed_logins"] != 0 or rec["locked_until"] is not None
             rec.update(failed_logins=0, locked_until=None)
             return _to_user(rec)
 
@@ -1102,6 +1103,7 @@ def _render_state(users: _Users) -> dict[str, Any]:
                 "disabled": rec["disabled"],
                 "must_change_password": rec["must_change_password"],
                 "email_verified": rec["email_verified"],
+                "failed_logins": rec["failed_logins"],
                 "auth_source": rec["auth_source"],
                 "locked_until": _iso(rec["locked_until"]),
                 "created_at": _iso(rec["created_at"]),
