@@ -67,7 +67,9 @@ def _locked(engine: Engine) -> Iterator[Connection]:
             # keys on would cascade-delete its children; switched off outside any transaction.
             conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
         try:
-            with conn.execution_options(write=True).begin():  # SQLite: BEGIN IMMEDIATE
+            # SQLite: BEGIN IMMEDIATE. PostgreSQL: READ COMMITTED, not the SERIALIZABLE of other
+            # writes, so that after waiting for the lock each statement sees the winner's work.
+            with conn.execution_options(write=sqlite).begin():
                 if not sqlite:
                     conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK_KEY})")
                 yield conn
