@@ -1,9 +1,11 @@
+import importlib.util
 import secrets
 from datetime import timedelta
 
 import pytest
 
 from auth.config import SETTINGS_FILE, ConfigError, load_settings
+from tests.auth.store.backends import BACKENDS
 from tests.conftest import PROJECT_DIR
 
 
@@ -26,13 +28,15 @@ def good_secrets(**override):
 def test_shipped_settings_file_loads_with_its_documented_defaults():
     if "{{" in SETTINGS_FILE.read_text():
         pytest.skip("template source, not a generated project: bake the template to run this")
-    settings = load_settings(good_secrets())
+    # A postgres bake needs a database URL; the others ignore it.
+    settings = load_settings(good_secrets(), environ={"DATABASE_URL": "postgresql://u@h/db"})
     assert settings.roles[0] == "admin"
     assert settings.idle_timeout == timedelta(hours=24)
     assert settings.max_failed_attempts == 5 and settings.lockout == timedelta(minutes=15)
     assert settings.min_password_length == 12 and settings.bcrypt_rounds == 12
     assert settings.sqlite_path == PROJECT_DIR / "data" / "users.db"
     assert 1 <= settings.session_lifetime.days <= 30
+    assert settings.storage_backend in BACKENDS  # the one chosen at generation is present
 
 
 @pytest.mark.parametrize(
@@ -128,6 +132,12 @@ def test_unknown_backend_or_bad_path_is_refused_naming_the_key(tmp_path):
         _storage(tmp_path, "sqlite_path = 3")
 
 
+needs_sqlalchemy = pytest.mark.skipif(
+    importlib.util.find_spec("sqlalchemy") is None, reason="PostgreSQL URLs need SQLAlchemy"
+)
+
+
+@needs_sqlalchemy
 def test_postgres_url_from_connections_sql_fields(tmp_path):
     settings = _storage(tmp_path, 'backend = "postgres"', {"connections": {"sql": PG_FIELDS}})
     assert settings.database_url == (
@@ -137,6 +147,7 @@ def test_postgres_url_from_connections_sql_fields(tmp_path):
     assert "s3cret" not in repr(settings)
 
 
+@needs_sqlalchemy
 def test_postgres_url_from_secrets_wins_over_database_url(tmp_path):
     url = "postgresql://app:pw@from-secrets/portal"
     settings = _storage(
@@ -152,6 +163,7 @@ def test_postgres_url_from_secrets_wins_over_database_url(tmp_path):
     assert only_env.database_url == "postgres://a:b@env/db"
 
 
+@needs_sqlalchemy
 @pytest.mark.parametrize(
     "sql, message",
     [
@@ -177,6 +189,7 @@ def test_bad_postgres_settings_name_the_key_never_the_password(tmp_path, sql, me
     assert "s3cret" not in str(exc.value)
 
 
+@needs_sqlalchemy
 def test_a_bad_database_url_variable_is_named(tmp_path):
     with pytest.raises(ConfigError, match="DATABASE_URL environment variable is not") as exc:
         _storage(tmp_path, 'backend = "postgres"', environ={"DATABASE_URL": "::s3cret::"})
