@@ -239,8 +239,8 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-# How often one operation may lose a serialization conflict before the error is raised.
-MAX_ATTEMPTS = 30
+# How long one operation keeps retrying lost serialization conflicts before the error is raised.
+RETRY_SECONDS = 30.0
 
 
 def _never(_exc: BaseException) -> bool:
@@ -726,15 +726,17 @@ def _retried(operation: Callable) -> Callable:
 
     @functools.wraps(operation)
     def run(self: SQLStore, *args, **kwargs):
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+        deadline = time.monotonic() + RETRY_SECONDS
+        attempt = 0
+        while True:
             try:
                 return operation(self, *args, **kwargs)
             except Exception as exc:
-                if attempt == MAX_ATTEMPTS or not self.retryable(exc):
+                if not self.retryable(exc) or time.monotonic() >= deadline:
                     raise
-            # Random jitter spreads the retries of colliding processes (not a secret: S311).
-            time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))  # noqa: S311
-        raise AssertionError("unreachable")
+            attempt = min(attempt + 1, 7)
+            # Random jitter, at most 0.128 s, spreads the retries of colliding processes.
+            time.sleep(random.uniform(0, 0.001 * 2**attempt))  # noqa: S311 - not a secret
 
     return run
 
