@@ -50,14 +50,11 @@ def open_store(settings: Settings) -> Store:
     """The store `settings.storage_backend` names, with its schema in place (migrated)."""
     backend = settings.storage_backend
     if backend == "yaml":
-        YAMLStore = _backend("auth.store.yaml_store", backend).YAMLStore  # noqa: N806
-        store = YAMLStore(settings.yaml_path)
+        store = _backend("auth.store.yaml_store", backend).YAMLStore(settings.yaml_path)
+    elif backend == "postgres":
+        store = _backend("auth.store.postgres", backend).postgres_store(settings.database_url)
     else:
-        SQLStore = _backend("auth.store.sql", backend).SQLStore  # noqa: N806
-        if backend == "postgres":
-            store = _backend("auth.store.postgres", backend).postgres_store(settings.database_url)
-        else:
-            store = SQLStore(open_engine(settings))
+        store = _backend("auth.store.sql", backend).SQLStore(open_engine(settings))
     store.create_schema()
     return store
 

@@ -138,3 +138,18 @@ def test_the_server_setting_names_a_reachable_server():
             )
     finally:
         engine.dispose()
+
+
+def test_open_store_gives_a_migrated_retrying_postgres_store(database_url, settings):
+    from dataclasses import replace
+
+    from auth.store import open_store
+    from auth.store.migrate import current_revision, head_revision
+    from auth.store.postgres import is_retryable
+
+    store = open_store(replace(settings, storage_backend="postgres", database_url=database_url))
+    try:
+        assert store.engine.dialect.name == "postgresql" and store.retryable is is_retryable
+        assert current_revision(store.engine) == head_revision()
+    finally:
+        store.engine.dispose()
