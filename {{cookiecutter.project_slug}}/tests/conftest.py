@@ -3,6 +3,7 @@ and helpers to create users and sign them in the way the app does."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
 from dataclasses import dataclass
@@ -19,6 +20,16 @@ from auth.store import User, open_store
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PASSWORD = "plum orbit kettle 42"
+# The app's tests run on a file store: SQLite unless this project was generated with YAML.
+# TEST_STORE_BACKEND=yaml runs them on the YAML store where both exist (the template).
+APP_TEST_BACKEND = os.environ.get("TEST_STORE_BACKEND") or (
+    "sqlite" if importlib.util.find_spec("auth.store.sql") else "yaml"
+)
+
+
+def app_backend() -> str:
+    """The backend the app-level tests (and manage.py's) run on."""
+    return APP_TEST_BACKEND
 
 
 @dataclass
@@ -37,13 +48,6 @@ def clock() -> Clock:
     return Clock(datetime(2030, 1, 1, 12, 0, tzinfo=UTC))
 
 
-def app_backend() -> str:
-    """The backend the app-level tests run on: this project's (or TEST_STORE_BACKEND)."""
-    from tests.auth.store.backends import available_backends
-
-    return os.environ.get("TEST_STORE_BACKEND") or available_backends()[0]
-
-
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return Settings(
@@ -52,8 +56,8 @@ def settings(tmp_path) -> Settings:
         app_name="Test Portal",
         roles=("admin", "editor", "viewer"),
         bcrypt_rounds=4,  # the minimum: tests check behaviour, not cost
+        storage_backend=APP_TEST_BACKEND,
         sqlite_path=tmp_path / "users.db",
-        storage_backend=app_backend(),
         yaml_path=tmp_path / "config.yaml",
     )
 
