@@ -99,7 +99,7 @@ from auth.store.base import (
 )
 
 STATE_VERSION = 1
-LOCK_TIMEOUT_SECONDS = 30
+LOCK_TIMEOUT_SECONDS = 120  # a writer waits this long for the lock, then fails (TimeoutError)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _CONFIG_FIELDS = frozenset({"email", "first_name", "last_name", "roles", "password_hash"})
 _USER_FIELDS = (
