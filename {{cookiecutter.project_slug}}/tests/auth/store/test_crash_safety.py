@@ -71,6 +71,7 @@ def run_until_killed(spec: StoreSpec, start: int, rng: random.Random) -> list[in
         [sys.executable, "-m", "tests.auth.store.test_crash_safety", spec.backend, spec.location]
         + [str(start)],
         cwd=PROJECT_DIR,
+        bufsize=0,  # unbuffered: readline() must not swallow lines that communicate() then misses
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
