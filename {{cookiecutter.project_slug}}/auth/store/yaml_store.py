@@ -289,7 +289,9 @@ class YAMLStore(Store):
         password_hasher: Callable[[str], str] | None = None,
         lock_timeout: float = LOCK_TIMEOUT_SECONDS,
     ):
-        self.path = Path(path)
+        # A symlinked config is followed: replacing the link itself would leave the
+        # real file behind, unchanged. The sidecars go next to the real file.
+        self.path = Path(os.path.realpath(path))
         stem = self.path.stem
         self.state_path = self.path.with_name(f"{stem}.state.json")
         self.live_path = self.path.with_name(f"{stem}.sessions.json")

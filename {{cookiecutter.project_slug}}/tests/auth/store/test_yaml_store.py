@@ -371,3 +371,17 @@ def test_export_format_helpers_render_what_the_store_writes(config):
     store = open_store(config)
     parsed = stauth_format.parse(raw(config))
     assert {u.username for u in parsed.users} == {u.username for u in store.list_users()}
+
+
+def test_a_symlinked_config_is_updated_where_it_really_is(config, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    real = shared / "team.yaml"
+    config.rename(real)
+    config.symlink_to(real)
+    store = open_store(config)
+    ada = store.find_user("asmith")
+    store.update_user(ada.id, first_name="Adaline")
+    assert config.is_symlink()
+    assert raw(real)["credentials"]["usernames"]["asmith"]["first_name"] == "Adaline"
+    assert (shared / "team.state.json").exists()
