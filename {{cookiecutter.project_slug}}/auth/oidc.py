@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -165,35 +166,45 @@ def _domain_allowed(services, claims: Claims) -> bool:
 
 def _provision(services, claims: Claims, ip: str) -> User | None:
     """Create the guest; None when its verified email belongs to another account."""
-    try:
-        user = services.store.create_user(
-            username=guest_username(claims.provider, claims.subject),
-            email=claims.verified_email,
-            password_hash=None,
-            roles=services.settings.guest_roles,
-            now=services.now(),
-            first_name=claims.first_name,
-            last_name=claims.last_name,
-            email_verified=claims.email_verified,
-            identity=(claims.provider, claims.subject),
-        )
-    except DuplicateIdentity:
-        # Another run provisioned the same guest a moment ago.
-        return services.store.find_user_by_identity(claims.provider, claims.subject)
-    except DuplicateUser as exc:
-        if exc.field == "email":
-            return None
-        raise  # a username clash of two digests: worth a loud error
-    audit.record(
-        services,
-        audit.GUEST_PROVISIONED,
-        actor=user.username,
-        target=user.username,
-        method=claims.provider,
-        ip=ip,
-        detail="roles=" + ",".join(user.roles),
+    store = services.store
+    # Guest usernames are guessable, so one may be taken already: then a random one.
+    usernames = (
+        guest_username(claims.provider, claims.subject),
+        f"{claims.provider}-{secrets.token_hex(8)}",
     )
-    return user
+    for username in usernames:
+        try:
+            user = store.create_user(
+                username=username,
+                email=claims.verified_email,
+                password_hash=None,
+                roles=services.settings.guest_roles,
+                now=services.now(),
+                first_name=claims.first_name,
+                last_name=claims.last_name,
+                email_verified=claims.email_verified,
+                identity=(claims.provider, claims.subject),
+            )
+        except (DuplicateIdentity, DuplicateUser) as exc:
+            existing = store.find_user_by_identity(claims.provider, claims.subject)
+            if existing is not None:  # another run provisioned this guest a moment ago
+                return existing
+            if isinstance(exc, DuplicateIdentity):
+                raise
+            if exc.field == "email":
+                return None
+            continue
+        audit.record(
+            services,
+            audit.GUEST_PROVISIONED,
+            actor=user.username,
+            target=user.username,
+            method=claims.provider,
+            ip=ip,
+            detail="roles=" + ",".join(user.roles),
+        )
+        return user
+    raise DuplicateUser("username")
 
 
 def _refresh(services, user: User, claims: Claims) -> User:

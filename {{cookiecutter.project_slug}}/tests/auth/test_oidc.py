@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -92,6 +93,22 @@ def test_admin_changes_to_roles_survive_later_sign_ins(guests):
     user = oidc.sign_in_guest(guests, claims()).user
     guests.store.update_user(user.id, roles=("editor", "viewer"))
     assert oidc.sign_in_guest(guests, claims()).user.roles == ("editor", "viewer")
+
+
+def test_a_squatted_guest_username_gets_a_random_one_instead(guests, make_user):
+    squatter = make_user(oidc.guest_username("google", "g-1"), roles=("editor",))
+    user = oidc.sign_in_guest(guests, claims()).user
+    assert user.id != squatter.id and user.username.startswith("google-")
+    assert user.username != squatter.username and user.roles == ("viewer",)
+    assert oidc.sign_in_guest(guests, claims()).user.id == user.id
+
+
+def test_concurrent_first_sign_ins_provision_one_guest(guests):
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = list(pool.map(lambda _: oidc.sign_in_guest(guests, claims()), range(8)))
+    assert len({o.user.id for o in outcomes}) == 1
+    assert guests.store.count_users() == 1
+    assert len(events(guests, audit.GUEST_PROVISIONED)) == 1
 
 
 def test_same_subject_at_another_provider_is_another_guest(guests):
