@@ -27,6 +27,11 @@ ANSWERS = {
     "admin_email": "admin@example.com",
     "roles": "admin, editor, viewer",
     "session_lifetime_days": "7",
+    "oidc_google": True,
+    "oidc_microsoft": False,
+    "oidc_okta": False,
+    "oidc_auth0": False,
+    "oidc_generic": False,
 }
 
 
@@ -248,6 +253,8 @@ def test_next_steps_quote_a_folder_with_spaces(tmp_path):
 
 
 def test_main_writes_secrets_and_prints_the_password_once(tmp_path, capsys):
+    # As rendered with a provider chosen: the OIDC removal keeps its files.
+    (tmp_path / "settings.toml").write_text('[guests]\nproviders = ["google"]\n')
     assert post.main(json.dumps(ANSWERS | {"_template": "x"}), project_dir=tmp_path) == 0
     out, err = capsys.readouterr()
     (password,) = PASSWORD_RE.findall(out)
@@ -261,7 +268,8 @@ def test_main_writes_secrets_and_prints_the_password_once(tmp_path, capsys):
     pepper = values["passwords"]["pepper"]
     assert values["auth"]["cookie_secret"] != pepper
     assert reference_verify(password, admin["password_hash"], pepper)
-    assert [path.name for path in tmp_path.rglob("*") if path.is_file()] == ["secrets.toml"]
+    written = [p.name for p in tmp_path.rglob("*") if p.is_file() and p.name != "settings.toml"]
+    assert written == ["secrets.toml"]
 
 
 def test_development_leftovers_never_reach_a_new_project(tmp_path):
