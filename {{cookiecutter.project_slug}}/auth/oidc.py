@@ -14,8 +14,8 @@ Rules:
   verified email that already belongs to another account is refused at first
   sign-in (that person signs in the way they did before) and left unchanged on a
   later one. An unverified email is not stored, so it never clashes or links.
-- With `[guests] allowed_email_domains`, only verified emails in those domains
-  get in.
+- With `[guests] allowed_email_domains`, only verified emails in exactly those
+  domains (not their subdomains) get in.
 - Later sign-ins update the name and email; roles and the disabled flag are the
   admins' and never change here. Disabled or locked guests are refused.
 """
@@ -141,8 +141,7 @@ class GuestOutcome:
     reason: str = ""  # for the audit log when refused
 
 
-def _refuse(services, claims: Claims | None, provider: str, message: str, reason: str, ip: str):
-    target = guest_username(claims.provider, claims.subject) if claims else ""
+def _refuse(services, target: str, provider: str, message: str, reason: str, ip: str):
     audit.record(
         services,
         audit.SIGN_IN,
@@ -220,7 +219,7 @@ def _refresh(services, user: User, claims: Claims) -> User:
         return services.store.update_user(user.id, **changes)
     except DuplicateUser:
         # The new email belongs to someone else: keep the old one, still update the name.
-        changes.pop("email"), changes.pop("email_verified")
+        del changes["email"], changes["email_verified"]
         return services.store.update_user(user.id, **changes) if changes else user
 
 
@@ -229,25 +228,26 @@ def sign_in_guest(services, user_info: Mapping[str, Any], *, ip: str = "") -> Gu
     claims = read_claims(user_info)
     provider = pending_provider(user_info) or ""
     if claims is None:
-        return _refuse(services, None, provider, FAILED_MESSAGE, "unusable claims", ip)
+        return _refuse(services, "", provider, FAILED_MESSAGE, "unusable claims", ip)
+    # Until the guest exists, the audit names the username it would get.
+    target = guest_username(claims.provider, claims.subject)
     if provider not in services.settings.oidc_providers:
-        return _refuse(services, claims, provider, FAILED_MESSAGE, "provider not enabled", ip)
+        return _refuse(services, target, provider, FAILED_MESSAGE, "provider not enabled", ip)
     if not _domain_allowed(services, claims):
         reason = "email domain not allowed" if claims.verified_email else "no verified email"
-        return _refuse(services, claims, provider, DOMAIN_MESSAGE, reason, ip)
+        return _refuse(services, target, provider, DOMAIN_MESSAGE, reason, ip)
 
     user = services.store.find_user_by_identity(claims.provider, claims.subject)
     if user is None:
         user = _provision(services, claims, ip)
         if user is None:
-            return _refuse(
-                services, claims, provider, EMAIL_TAKEN_MESSAGE, "email belongs to an account", ip
-            )
+            reason = "email belongs to an account"
+            return _refuse(services, target, provider, EMAIL_TAKEN_MESSAGE, reason, ip)
     now = services.now()
     if user.disabled:
-        return _refuse(services, claims, provider, REFUSED_MESSAGE, "disabled", ip)
+        return _refuse(services, user.username, provider, REFUSED_MESSAGE, "disabled", ip)
     if user.is_locked(now):
-        return _refuse(services, claims, provider, REFUSED_MESSAGE, "locked", ip)
+        return _refuse(services, user.username, provider, REFUSED_MESSAGE, "locked", ip)
     user = _refresh(services, user, claims)
     services.store.record_login_success(user.id, now=now)
     return GuestOutcome(user)
@@ -270,7 +270,7 @@ def begin_guest_sign_in(
         services, user, origin=origin, method=provider, user_agent=user_agent, ip=ip
     )
     if ticket is None:
-        _refuse(services, read_claims(user_info), provider, "", "too many users", ip)
+        _refuse(services, user.username, provider, "", "too many users", ip)
         return SignInResult(None, TOO_MANY_USERS_MESSAGE)
     audit.record(
         services, audit.SIGN_IN, actor=user.username, target=user.username, method=provider, ip=ip

@@ -184,6 +184,8 @@ def test_disabled_guest_is_refused(guests):
     outcome = oidc.sign_in_guest(guests, claims())
     assert outcome.user is None and outcome.message == oidc.REFUSED_MESSAGE
     assert events(guests, audit.SIGN_IN)[0] == (audit.SIGN_IN, audit.FAILURE, "google", "disabled")
+    [refusal] = guests.store.list_audit(AuditQuery(event=audit.SIGN_IN, outcome=audit.FAILURE))
+    assert refusal.target == user.username and refusal.actor == ""
 
 
 def test_locked_guest_is_refused(guests, clock):
