@@ -159,6 +159,28 @@ def write_secrets(project_dir: Path, text: str) -> Path:
 
 Removal = Callable[[object, Path], None]
 
+# The SQL store serves both "sqlite" and "postgres"; auth/stauth_format.py (import and
+# export of streamlit-authenticator files) works on every backend and is always kept.
+SQL_STORE_FILES = [
+    "auth/store/sql.py",
+    "auth/store/migrate.py",
+    "migrations",
+    "tests/auth/store/test_migrations.py",
+]
+POSTGRES_FILES = ["auth/store/postgres.py", "tests/auth/store/test_postgres.py"]
+YAML_STORE_FILES: list[str] = []  # auth/store/yaml_store.py and its tests (YAML branch)
+
+
+def remove_unchosen_storage(choice: object, project_dir: Path) -> None:
+    files = {
+        "sqlite": SQL_STORE_FILES,
+        "postgres": SQL_STORE_FILES + POSTGRES_FILES,
+        "yaml": YAML_STORE_FILES,
+    }
+    keep = set(files.get(str(choice), []))
+    remove_paths(project_dir, sorted(set(unchosen(files, choice)) - keep))
+
+
 # Guest sign-in (OpenID Connect): one question per provider, one set of files
 # for all of them. The rendered settings.toml lists the chosen providers
 # ([guests] providers); with none, the OIDC code and its tests go.
@@ -177,6 +199,7 @@ def remove_oidc_without_providers(choice: object, project_dir: Path) -> None:
 
 
 REMOVALS: dict[str, Removal] = {
+    "storage": remove_unchosen_storage,
     # Registered under the last provider question; it looks at all of them.
     "oidc_generic": remove_oidc_without_providers,
 }

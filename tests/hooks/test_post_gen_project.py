@@ -27,11 +27,6 @@ ANSWERS = {
     "admin_email": "admin@example.com",
     "roles": "admin, editor, viewer",
     "session_lifetime_days": "7",
-    "oidc_google": True,
-    "oidc_microsoft": False,
-    "oidc_okta": False,
-    "oidc_auth0": False,
-    "oidc_generic": False,
 }
 
 
@@ -221,6 +216,21 @@ def test_remove_unchosen_calls_each_registered_removal_with_its_answer(tmp_path)
     assert not (tmp_path / "auth" / "store" / "yaml.py").exists()
 
 
+@pytest.mark.parametrize("choice", ["sqlite", "postgres", "yaml"])
+def test_storage_keeps_only_the_chosen_backends_files(tmp_path, choice):
+    every = post.SQL_STORE_FILES + post.POSTGRES_FILES + post.YAML_STORE_FILES
+    for relative in every:
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("", encoding="utf-8")
+    post.remove_unchosen_storage(choice, tmp_path)
+    kept = {
+        "sqlite": post.SQL_STORE_FILES,
+        "postgres": post.SQL_STORE_FILES + post.POSTGRES_FILES,
+        "yaml": post.YAML_STORE_FILES,
+    }[choice]
+    assert sorted(r for r in every if (tmp_path / r).exists()) == sorted(kept)
+
+
 def test_every_registered_removal_belongs_to_a_question():
     assert set(post.REMOVALS) <= set(questions())
 
@@ -252,9 +262,8 @@ def test_next_steps_quote_a_folder_with_spaces(tmp_path):
     assert f"cd '{folder}'" in post.next_steps(ANSWERS, folder, "pw")
 
 
-def test_main_writes_secrets_and_prints_the_password_once(tmp_path, capsys):
-    # As rendered with a provider chosen: the OIDC removal keeps its files.
-    (tmp_path / "settings.toml").write_text('[guests]\nproviders = ["google"]\n')
+def test_main_writes_secrets_and_prints_the_password_once(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(post, "remove_unchosen", lambda answers, project_dir: None)  # no files here
     assert post.main(json.dumps(ANSWERS | {"_template": "x"}), project_dir=tmp_path) == 0
     out, err = capsys.readouterr()
     (password,) = PASSWORD_RE.findall(out)
@@ -268,8 +277,7 @@ def test_main_writes_secrets_and_prints_the_password_once(tmp_path, capsys):
     pepper = values["passwords"]["pepper"]
     assert values["auth"]["cookie_secret"] != pepper
     assert reference_verify(password, admin["password_hash"], pepper)
-    written = [p.name for p in tmp_path.rglob("*") if p.is_file() and p.name != "settings.toml"]
-    assert written == ["secrets.toml"]
+    assert [path.name for path in tmp_path.rglob("*") if path.is_file()] == ["secrets.toml"]
 
 
 def test_development_leftovers_never_reach_a_new_project(tmp_path):
