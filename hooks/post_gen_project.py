@@ -23,6 +23,7 @@ import shlex
 import shutil
 import string
 import sys
+import tomllib
 import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -180,7 +181,28 @@ def remove_unchosen_storage(choice: object, project_dir: Path) -> None:
     remove_paths(project_dir, sorted(set(unchosen(files, choice)) - keep))
 
 
-REMOVALS: dict[str, Removal] = {"storage": remove_unchosen_storage}
+# Guest sign-in (OpenID Connect): one question per provider, one set of files
+# for all of them. The rendered settings.toml lists the chosen providers
+# ([guests] providers); with none, the OIDC code and its tests go.
+OIDC_FILES = [
+    "auth/oidc.py",
+    "auth/oidc_ui.py",
+    "tests/auth/test_oidc.py",
+    "tests/app_pages/test_login_oidc.py",
+]
+
+
+def remove_oidc_without_providers(choice: object, project_dir: Path) -> None:
+    settings = tomllib.loads((project_dir / "settings.toml").read_text(encoding="utf-8"))
+    if not settings.get("guests", {}).get("providers"):
+        remove_paths(project_dir, OIDC_FILES)
+
+
+REMOVALS: dict[str, Removal] = {
+    "storage": remove_unchosen_storage,
+    # Registered under the last provider question; it looks at all of them.
+    "oidc_generic": remove_oidc_without_providers,
+}
 
 
 def unchosen(files_by_value: dict[str, list[str]], choice: object) -> list[str]:

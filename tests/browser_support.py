@@ -283,3 +283,102 @@ def set_first_password(page: Page, password: str) -> None:
     page.get_by_role("textbox", name="New password").fill(password)
     page.get_by_role("textbox", name="Repeat it").fill(password)
     page.get_by_role("button", name="Save password").click()
+
+
+# --- a real OpenID Connect provider on loopback (tests/test_browser_oidc.py) ----------
+
+HOW_TO_GET_OIDC_MOCK = "pip install oidc-provider-mock (it is in requirements-dev.txt)"
+
+
+def missing_oidc_provider() -> str | None:
+    """None when the PyPI package oidc-provider-mock is importable, else how to get it."""
+    import importlib.util
+
+    if importlib.util.find_spec("oidc_provider_mock") is None:
+        return f"needs the Python package oidc-provider-mock: {HOW_TO_GET_OIDC_MOCK}"
+    return None
+
+
+@dataclass
+class OidcProviderMock:
+    """``python -m oidc_provider_mock`` on 127.0.0.1 with predefined users (their claims)."""
+
+    users: Sequence[dict[str, Any]] = ()
+    port: int = 0
+    python: str = sys.executable
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    log_path: Path | None = field(default=None, init=False)
+
+    @property
+    def metadata_url(self) -> str:
+        # "localhost", like the app's redirect_uri: the browser keeps one host name.
+        return f"http://localhost:{self.port}/.well-known/openid-configuration"
+
+    def start(self, timeout: float = START_TIMEOUT) -> OidcProviderMock:
+        if self.port == 0:
+            self.port = free_port()
+        log_file = tempfile.NamedTemporaryFile(
+            prefix=f"oidc-{self.port}-", suffix=".log", delete=False
+        )
+        self.log_path = Path(log_file.name)
+        command = [self.python, "-m", "oidc_provider_mock", "-p", str(self.port)]
+        for claims in self.users:
+            command += ["--user-claims", json.dumps(claims)]
+        self.process = subprocess.Popen(
+            command,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+        log_file.close()
+        deadline = time.monotonic() + timeout
+        url = f"http://127.0.0.1:{self.port}/.well-known/openid-configuration"
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"oidc_provider_mock exited early:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        return self
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise TimeoutError(f"{url} did not answer within {timeout:.0f}s")
+            time.sleep(0.2)
+
+    def log(self, tail: int = 4000) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")[-tail:]
+
+    def stop(self, timeout: float = 10.0) -> None:
+        process, self.process = self.process, None
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=timeout)
+        if self.log_path is not None:
+            self.log_path.unlink(missing_ok=True)
+            self.log_path = None
+
+
+def add_oidc_secrets(project_dir: Path, redirect_uri: str, providers: dict[str, str]) -> None:
+    """Set up OpenID Connect providers (name -> metadata URL) in a baked app's secrets.toml."""
+    path = project_dir / ".streamlit" / "secrets.toml"
+    text = path.read_text(encoding="utf-8")
+    if "\n[auth]\n" not in text:
+        raise RuntimeError(f"no [auth] table in {path}")
+    text = text.replace("\n[auth]\n", f"\n[auth]\nredirect_uri = {json.dumps(redirect_uri)}\n", 1)
+    for name, metadata_url in providers.items():
+        text += (
+            f"\n[auth.{name}]\n"
+            f'client_id = "stauth-test-{name}"\n'
+            f'client_secret = "stauth-test-secret-{name}"\n'
+            f"server_metadata_url = {json.dumps(metadata_url)}\n"
+        )
+    path.write_text(text, encoding="utf-8")

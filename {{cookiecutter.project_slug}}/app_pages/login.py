@@ -11,6 +11,10 @@ from auth.services import get_services
 
 services = get_services()
 st.title(f"Sign in to {services.settings.app_name}")
+if services.settings.oidc_providers:  # guest sign-in (auth/oidc_ui.py), when generated
+    from auth.oidc_ui import guest_sign_in
+
+    guest_sign_in(services)
 
 with st.form("sign_in"):
     login = st.text_input("Username or email", max_chars=254, autocomplete="username")

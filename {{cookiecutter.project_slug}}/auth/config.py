@@ -54,6 +54,10 @@ class Settings:
     yaml_path: Path = field(default_factory=lambda: PROJECT_DIR / "data" / "config.yaml")
     # Holds the database password: kept out of repr, never printed (see storage_location).
     database_url: str | None = field(default=None, repr=False)
+    # --- guests (OpenID Connect sign-in, [guests] in settings.toml) ---
+    oidc_providers: tuple[str, ...] = ()  # chosen at generation; set up in secrets [auth.NAME]
+    guest_roles: tuple[str, ...] = ()
+    guest_email_domains: tuple[str, ...] = ()  # empty: any domain
 
     @property
     def storage_location(self) -> str:
@@ -82,6 +86,35 @@ def _number(table: Mapping[str, Any], key: str, default: int, low: int, high: in
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise ConfigError(f"settings.toml: {key} must be a whole number from {low} to {high}")
     return value
+
+
+# --- guests (OpenID Connect sign-in) ---
+OIDC_PROVIDERS = ("google", "microsoft", "okta", "auth0", "generic")
+
+
+def _text_list(table: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"settings.toml: [guests] {key} must be a list of non-empty strings")
+    return tuple(dict.fromkeys(v.strip().lower() for v in value))
+
+
+def _guest_settings(guests: Mapping[str, Any], roles: tuple[str, ...]) -> dict[str, Any]:
+    providers = _text_list(guests, "providers")
+    unknown = [p for p in providers if p not in OIDC_PROVIDERS]
+    if unknown:
+        raise ConfigError(
+            f"settings.toml: [guests] providers: unknown {unknown}; use {list(OIDC_PROVIDERS)}"
+        )
+    guest_roles = _text_list(guests, "roles")
+    if "admin" in guest_roles:
+        # Anyone with an account at the provider would become an admin.
+        raise ConfigError("settings.toml: [guests] roles must not include admin")
+    undefined = [r for r in guest_roles if r not in roles]
+    if undefined:
+        raise ConfigError(f"settings.toml: [guests] roles {undefined} are not in [roles]")
+    domains = tuple(d.lstrip("@") for d in _text_list(guests, "allowed_email_domains"))
+    return {"oidc_providers": providers, "guest_roles": guest_roles, "guest_email_domains": domains}
 
 
 def load_settings(
@@ -128,6 +161,7 @@ def load_settings(
         min_password_length=_number(passwords, "min_length", 12, 8, 128),
         bcrypt_rounds=_number(passwords, "bcrypt_rounds", 12, 4, 16),
         bootstrap_admin=bootstrap,
+        **_guest_settings(raw.get("guests", {}), roles),
         **_storage(raw.get("storage", {}), settings_file.parent, secrets, environ),
     )
 

@@ -25,9 +25,15 @@ from streamlit.web.server.starlette.starlette_server_config import (
 __all__ = ["AUTH_COOKIE_MAX_AGE_SECONDS", "USER_COOKIE_NAME", "base_path", "decode", "encode"]
 
 
-def encode(*, origin: str, session_token: str) -> str:
-    """The signed cookie value. Only the token and what Streamlit requires: no personal data."""
+def encode(*, origin: str, session_token: str, provider: str = "") -> str:
+    """The signed cookie value. Only the token and what Streamlit requires: no personal data.
+
+    `provider` (an OpenID Connect sign-in's provider name) makes `st.logout()`
+    end the sign-in at that provider's end-session endpoint too.
+    """
     payload = {"origin": origin, "is_logged_in": True, "sid": session_token}
+    if provider:
+        payload["provider"] = provider
     return create_signed_value(get_cookie_secret(), USER_COOKIE_NAME, json.dumps(payload)).decode()
 
 

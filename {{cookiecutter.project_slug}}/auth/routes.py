@@ -41,7 +41,12 @@ def redeem_ticket(request: Request) -> Response:
     response = RedirectResponse(home, status_code=303, headers=NO_STORE)
     response.set_cookie(
         cookies.USER_COOKIE_NAME,
-        cookies.encode(origin=redeemed.origin, session_token=token),
+        cookies.encode(
+            origin=redeemed.origin,
+            session_token=token,
+            # An OpenID Connect ticket's method is the guest's provider (auth/oidc.py).
+            provider=redeemed.method if redeemed.method == user.auth_source else "",
+        ),
         max_age=min(
             int(services.settings.session_lifetime.total_seconds()),
             cookies.AUTH_COOKIE_MAX_AGE_SECONDS,

@@ -44,3 +44,14 @@ def test_a_forged_cookie_does_not_decode():
     assert cookies.decode(forged) is None
     value = cookies.encode(origin="http://x", session_token="tok")
     assert cookies.decode(value[:-2] + "AA") is None
+
+
+def test_an_oidc_session_cookie_keeps_the_provider_for_streamlits_logout():
+    """st.logout() reads `provider` from this cookie to reach the provider's end-session page."""
+    value = cookies.encode(origin="http://localhost:8501", session_token="tok", provider="google")
+    raw = starlette_websocket._get_signed_cookie_with_chunks(
+        {cookies.USER_COOKIE_NAME: value}, cookies.USER_COOKIE_NAME
+    )
+    user = starlette_websocket._parse_decoded_user_cookie(raw, "http://localhost:8501")
+    assert user == {"is_logged_in": True, "sid": "tok", "provider": "google"}
+    assert json.loads(raw)["provider"] == "google"

@@ -1,0 +1,139 @@
+"""Guest sign-in providers chosen at generation: what each choice generates, and that it works.
+
+None, one and all providers bake, lint clean and pass their own suite here
+(tests/test_combinations.py also bakes every combination and runs a pairwise set).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import explain, load_hook, run
+
+PROVIDERS = ("google", "microsoft", "okta", "auth0", "generic")
+OIDC_CODE = ("auth/oidc.py", "auth/oidc_ui.py")
+OIDC_TESTS = ("tests/auth/test_oidc.py", "tests/app_pages/test_login_oidc.py")
+# The cheap options, so the suites below test OIDC and little else.
+BASE = {"storage": "sqlite", "registration": "disabled", "captcha": "none"}
+
+post = load_hook("post_gen_project")
+
+
+def answers_for(*chosen: str) -> dict[str, object]:
+    return BASE | {f"oidc_{name}": name in chosen for name in PROVIDERS}
+
+
+def lint_and_test(project: Path) -> None:
+    for command in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
+        result = run([sys.executable, "-m", "ruff", *command], project)
+        assert result.returncode == 0, explain(result)
+    result = run(
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider"], project, timeout=900
+    )
+    assert result.returncode == 0, explain(result)
+
+
+# --- the removal function ----------------------------------------------------------------
+
+
+def oidc_tree(root: Path, settings: str) -> None:
+    for relative in (*OIDC_CODE, *OIDC_TESTS, "auth/login.py"):
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text("")
+    (root / "settings.toml").write_text(settings)
+
+
+def test_without_providers_the_oidc_code_and_its_tests_are_removed(tmp_path):
+    oidc_tree(tmp_path, "[app]\nname = 'x'\n")
+    post.remove_oidc_without_providers(False, tmp_path)
+    assert not any((tmp_path / p).exists() for p in (*OIDC_CODE, *OIDC_TESTS))
+    assert (tmp_path / "auth" / "login.py").exists()
+
+
+def test_with_a_provider_the_oidc_code_stays(tmp_path):
+    oidc_tree(tmp_path, "[guests]\nproviders = ['okta']\n")
+    post.remove_oidc_without_providers(False, tmp_path)
+    assert all((tmp_path / p).exists() for p in (*OIDC_CODE, *OIDC_TESTS))
+
+
+def test_the_removal_is_registered():
+    assert post.REMOVALS["oidc_generic"] is post.remove_oidc_without_providers
+
+
+# --- what a bake contains ------------------------------------------------------------------
+
+
+def test_no_provider_generates_no_oidc_code_setting_section_or_dependency(bake):
+    baked = bake(**answers_for())
+    project = baked.project_dir
+    assert not any((project / p).exists() for p in (*OIDC_CODE, *OIDC_TESTS))
+    assert "guests" not in baked.settings()
+    assert "authlib" not in (project / "requirements.txt").read_text().lower()
+    example = baked.toml(".streamlit/secrets.toml.example")
+    assert set(example["auth"]) == {"cookie_secret"}
+    readme = (project / "README.md").read_text()
+    assert "OpenID" not in readme and "oauth2callback" not in readme
+    mentions = [
+        path.relative_to(project).as_posix()
+        for path in project.rglob("*.py")
+        if "auth.oidc" in (text := path.read_text(encoding="utf-8")) or "st.login" in text
+    ]
+    # Only the sign-in page's lazy import, behind `if settings.oidc_providers` (empty here).
+    assert mentions == ["app_pages/login.py"]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_each_provider_gets_its_settings_secrets_example_and_readme_section(bake, provider):
+    baked = bake(**answers_for(provider))
+    project = baked.project_dir
+    assert all((project / p).exists() for p in (*OIDC_CODE, *OIDC_TESTS))
+    guests = baked.settings()["guests"]
+    assert guests == {"providers": [provider], "roles": ["viewer"], "allowed_email_domains": []}
+    assert "Authlib>=" in (project / "requirements.txt").read_text()
+
+    example = baked.toml(".streamlit/secrets.toml.example")["auth"]
+    assert example["redirect_uri"] == "http://localhost:8501/oauth2callback"
+    others = set(PROVIDERS) - {provider}
+    assert provider in example and not others & set(example)
+    section = example[provider]
+    assert set(section) == {"client_id", "client_secret", "server_metadata_url"}
+    assert section["client_id"].startswith("replace-")
+    assert section["server_metadata_url"].endswith("/.well-known/openid-configuration")
+    if provider == "microsoft":
+        assert "login.microsoftonline.com/TENANT/v2.0/" in section["server_metadata_url"]
+
+    readme = (project / "README.md").read_text()
+    assert "## Guest sign-in with OpenID Connect" in readme
+    assert "http://localhost:8501/oauth2callback" in readme
+    assert "https://<your-app>.streamlit.app/oauth2callback" in readme
+    headings = {line for line in readme.splitlines() if line.startswith("### ")}
+    assert len(headings & {f"### {h}" for h in README_HEADINGS.values()}) == 1
+    assert f"### {README_HEADINGS[provider]}" in headings
+
+    # The generated secrets hold no provider: the sign-in page shows the admin hint.
+    assert provider not in baked.secrets()["auth"]
+
+
+README_HEADINGS = {
+    "google": "Google",
+    "microsoft": "Microsoft (Entra ID)",
+    "okta": "Okta",
+    "auth0": "Auth0",
+    "generic": "Other OpenID provider (Keycloak, Authentik, ...)",
+}
+
+
+def test_guest_roles_fall_back_to_none_without_a_viewer_role(bake):
+    baked = bake(**answers_for("google"), roles="editor")
+    assert baked.settings()["guests"]["roles"] == []
+
+
+# --- none, one, all: lint clean and the generated suite passes -------------------------------
+
+
+@pytest.mark.parametrize("chosen", [(), ("generic",), PROVIDERS], ids=["none", "generic", "all"])
+def test_bakes_lint_clean_and_pass_their_own_suite(bake, chosen):
+    lint_and_test(bake(**answers_for(*chosen)).project_dir)
