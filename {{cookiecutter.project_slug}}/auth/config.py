@@ -80,6 +80,8 @@ class Settings:
     default_roles: tuple[str, ...] = ()
     require_email_verification: bool = True  # only when SMTP is configured
     captcha: str = field(default_factory=lambda: _default_captcha())  # one of CAPTCHA_KINDS
+    # --- admin console: audit log ---------------------------------------------
+    audit_retention: timedelta = timedelta(days=365)  # older events are pruned daily
 
     @property
     def email_verification_required(self) -> bool:
@@ -152,7 +154,16 @@ def load_settings(secrets: Mapping[str, Any], settings_file: Path = SETTINGS_FIL
         sqlite_path=sqlite_path,
         bootstrap_admin=bootstrap,
         **self_service,
+        **_admin(raw),
     )
+
+
+# --- admin console settings: [audit] ----------------------------------------------------
+
+
+def _admin(raw: Mapping[str, Any]) -> dict[str, Any]:
+    audit = raw.get("audit", {})
+    return {"audit_retention": timedelta(days=_number(audit, "retention_days", 365, 1, 36500))}
 
 
 # --- self-service settings: [app] base_url, [recovery], [registration], [captcha], [smtp] -----

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
-from auth import passwords
+from auth import audit, passwords
 from auth.sessions import TOO_MANY_USERS_MESSAGE, issue_ticket
 from auth.store import User
-
-log = logging.getLogger("auth")
 
 # Unknown user, wrong password, disabled and locked all get this message, so
 # the page cannot be used to find out which accounts exist or are locked.
@@ -44,13 +41,30 @@ def authenticate(services, login: str, password: str, *, ip: str = "") -> User |
             lockout_until=now + settings.lockout,
         )
         if user.is_locked(now):
-            log.warning("sign-in locked user=%s ip=%s", user.username, ip)
+            audit.record(
+                services,
+                audit.LOCKOUT,
+                audit.FAILURE,
+                target=user.username,
+                method="password",
+                ip=ip,
+                detail=f"{settings.max_failed_attempts} failed sign-ins; until "
+                f"{user.locked_until.isoformat()}",
+            )
     else:
         reason = ""
     if reason:
-        # Never log the password or the login text of an unknown user verbatim.
-        name = user.username if user else "-"
-        log.info("sign-in failed method=password user=%s reason=%s ip=%s", name, reason, ip)
+        # The reason stays server-side (admins' audit page). The login text of an
+        # unknown user is not kept: it is often a password typed in the wrong field.
+        audit.record(
+            services,
+            audit.SIGN_IN,
+            audit.FAILURE,
+            target=user.username if user else "",
+            method="password",
+            ip=ip,
+            detail=reason,
+        )
         return None
 
     store.record_login_success(user.id, now=now)
@@ -60,7 +74,9 @@ def authenticate(services, login: str, password: str, *, ip: str = "") -> User |
         # An imported or older hash: upgrade it now that we know the password.
         new_hash = passwords.hash_password(password, settings.pepper, settings.bcrypt_rounds)
         user = store.update_user(user.id, password_hash=new_hash, keep_an_admin=False)
-    log.info("sign-in ok method=password user=%s ip=%s", user.username, ip)
+    audit.record(
+        services, audit.SIGN_IN, actor=user.username, target=user.username, method="password", ip=ip
+    )
     return user
 
 
