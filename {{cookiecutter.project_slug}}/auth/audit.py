@@ -110,5 +110,6 @@ def prune_if_due(services) -> int:
         services._audit_pruned_at = now
         removed = services.store.prune_audit(before=now - services.settings.audit_retention)
     if removed:
-        log.info("audit log pruned: %d event(s) older than the retention", removed)
+        days = services.settings.audit_retention.days
+        record(services, AUDIT_PRUNED, method="retention", detail=f"{removed} older than {days} d")
     return removed
