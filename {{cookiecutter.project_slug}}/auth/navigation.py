@@ -37,6 +37,16 @@ PAGES: tuple[PageSpec, ...] = (
     # Add your pages here, e.g. an editors-only page:
     # PageSpec("app_pages/reports.py", "Reports", "bar-chart", roles=("editor",)),
     PageSpec("app_pages/admin_users.py", "Users", "people", roles=("admin",), section="Admin"),
+    PageSpec(
+        "app_pages/admin_invitations.py",
+        "Invitations",
+        "envelope-plus",
+        roles=("admin",),
+        section="Admin",
+    ),
+    PageSpec(
+        "app_pages/admin_audit.py", "Audit log", "journal-text", roles=("admin",), section="Admin"
+    ),
 )
 
 

@@ -23,7 +23,7 @@ def test_signed_in_users_see_pages_for_their_roles(services, make_user, sign_in,
     viewer = verify_session(services, sign_in(make_user("vic", roles=("viewer",))))
     root = verify_session(services, sign_in(admin))
     assert titles(viewer) == ["Home", "Account"]
-    assert titles(root) == ["Home", "Account", "Users"]
+    assert titles(root) == ["Home", "Account", "Users", "Invitations", "Audit log"]
 
 
 def test_a_user_with_a_one_time_password_sees_only_the_set_password_page(
