@@ -283,3 +283,26 @@ def set_first_password(page: Page, password: str) -> None:
     page.get_by_role("textbox", name="New password").fill(password)
     page.get_by_role("textbox", name="Repeat it").fill(password)
     page.get_by_role("button", name="Save password").click()
+
+
+# --- the admin console (Users page) ------------------------------------------------------
+
+GRID_HEADER_PX = 35  # Streamlit's dataframe: header height and row height in pixels
+GRID_ROW_PX = 35
+
+
+def select_first_row(page: Page, table: Locator) -> None:
+    """Tick the first row of a selectable st.dataframe (a canvas: click its row marker)."""
+    table.wait_for(timeout=UI_TIMEOUT_MS)
+    table.hover()
+    box = table.bounding_box()
+    assert box is not None, "the table is not on screen"
+    page.mouse.click(box["x"] + 15, box["y"] + GRID_HEADER_PX + GRID_ROW_PX / 2)
+
+
+def one_time_password_shown(page: Page) -> str:
+    """The one-time password the Users page shows once after "Create"."""
+    alert = page.get_by_text("Their one-time password")
+    alert.wait_for(timeout=UI_TIMEOUT_MS)
+    code = page.locator("[data-testid='stAlertContentWarning'] code").first
+    return code.inner_text().strip()
