@@ -251,15 +251,22 @@ def update_details(
         + validators.name_problems(first_name, "First name")
         + validators.name_problems(last_name, "Last name")
     )
-    changes: dict[str, object] = {"first_name": first_name, "last_name": last_name}
-    if email != user.email:
-        changes["email"] = email
+    wanted = {"first_name": first_name, "last_name": last_name, "email": email}
+    changes = {k: v for k, v in wanted.items() if getattr(user, k) != v}
+    if not changes:
+        return user
+    updated = services.store.update_user(user.id, keep_an_admin=False, **changes)
+    if "email" in changes:
         # A link on its way to the old address must not work any more.
         services.store.delete_tokens(user.id)
-    updated = services.store.update_user(user.id, keep_an_admin=False, **changes)
-    changed = sorted(k for k in changes if getattr(user, k) != getattr(updated, k))
     _admin_record(
-        services, audit.USER_UPDATED, user, actor, method, ip, f"changed={','.join(changed)}"
+        services,
+        audit.USER_UPDATED,
+        user,
+        actor,
+        method,
+        ip,
+        f"changed={','.join(sorted(changes))}",
     )
     return updated
 

@@ -608,3 +608,29 @@ def test_audit_export_neutralizes_formulas(services, boss):
     hostile = [r for r in rows if r["target"].startswith("'=")]
     assert hostile and hostile[0]["detail"] == "'-x"
     assert list(rows[0]) == list(console.AUDIT_COLUMNS)
+
+
+def test_saving_unchanged_details_records_nothing_and_a_new_email_kills_old_links(
+    services, boss, make_user
+):
+    from auth import recovery, tokens
+
+    bob = make_user("bob", first_name="Bob")
+    console.update_user(
+        services, boss, "bob", email=bob.email, first_name="Bob", last_name="", roles=bob.roles
+    )
+    assert events(services, audit.USER_UPDATED) == []
+    assert events(services, audit.ROLES_CHANGED) == []
+    link = recovery.start_password_reset(services, bob).link
+    secret = link.split("token=", 1)[1]
+    console.update_user(
+        services,
+        boss,
+        "bob",
+        email="new@example.com",
+        first_name="Bob",
+        last_name="",
+        roles=bob.roles,
+    )
+    assert events(services, audit.USER_UPDATED)[0].detail == "changed=email"
+    assert tokens.redeem(services, secret, tokens.RESET_PASSWORD) is None

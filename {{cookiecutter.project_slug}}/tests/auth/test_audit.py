@@ -190,3 +190,23 @@ def test_retention_setting_is_read_and_checked(tmp_path):
         path.write_text(f"[audit]\nretention_days = {bad}\n")
         with pytest.raises(ConfigError, match="retention_days"):
             load_settings(good, path)
+
+
+def test_command_line_management_is_audited_with_method_cli(tmp_path):
+    from tests.test_manage import CLI
+
+    cli = CLI(tmp_path)
+    cli.users()
+    cli.create("carol", "--role", "editor")
+    assert cli.run("set-roles", "carol", "viewer").code == 0
+    assert cli.run("disable", "carol").code == 0
+    assert cli.run("delete", "carol", "--yes").code == 0
+    services = cli.services()
+    trail = [(e.event, e.method) for e in all_events(services, target="carol")]
+    assert trail == [
+        (audit.USER_CREATED, "cli"),
+        (audit.ROLES_CHANGED, "cli"),
+        (audit.USER_DISABLED, "cli"),
+        (audit.USER_DELETED, "cli"),
+    ]
+    services.store.engine.dispose()
