@@ -201,7 +201,10 @@ with st.expander("Import users from CSV"):
         "are required; separate roles with `;`). Imported users have no password: send "
         "them a reset link. Check the file first; nothing is created until you confirm."
     )
-    upload = st.file_uploader("CSV file", type=["csv"])
+    # The browser refuses bigger files before they reach the server.
+    upload = st.file_uploader(
+        "CSV file", type=["csv"], max_upload_size=max(1, admin.MAX_IMPORT_BYTES // 1_000_000)
+    )
     pasted = st.text_area("… or paste the CSV here", key="import_text", height=120)
     text = upload.getvalue().decode("utf-8", "replace") if upload is not None else pasted
     if st.button("Check (dry run)", key="import_check"):

@@ -312,3 +312,33 @@ def test_no_admin_page_shows_anything_to_a_guest(services, sign_in, admin, clock
     at = page(name, sign_in(guest)).run()
     assert errors(at) == [NOT_ALLOWED_MESSAGE]
     assert not at.dataframe and not at.button and not at.metric
+
+
+@pytest.mark.parametrize("role", ["anonymous", "viewer", "editor", "guest"])
+def test_the_menu_offers_no_admin_page_to_non_admins(
+    services, visitor, admin, clock, sign_in, role
+):
+    from tests.app_pages.support import MAIN, app, menu_titles
+
+    if role == "guest":
+        guest = services.store.create_user(
+            username="guesty",
+            email="g@example.com",
+            password_hash=None,
+            roles=("viewer",),
+            now=clock(),
+            identity=("google", "sub-9"),
+        )
+        token = sign_in(guest)
+    else:
+        token = visitor(role).token
+    at = app(MAIN, token).run()
+    assert not at.exception
+    assert not {"Users", "Invitations", "Audit log"} & set(menu_titles(at))
+
+
+def test_the_menu_offers_every_admin_page_to_an_admin(services, visitor):
+    from tests.app_pages.support import MAIN, app, menu_titles
+
+    at = app(MAIN, visitor("admin").token).run()
+    assert {"Users", "Invitations", "Audit log"} <= set(menu_titles(at))
