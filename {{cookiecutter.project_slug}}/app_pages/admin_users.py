@@ -15,6 +15,7 @@ services = get_services()
 ip = current_client().ip
 ANY = "any"
 TABLE_KEY = "users_table"
+GENERATION_KEY = "users_table_generation"
 FLASH_KEY = "admin_users_flash"
 COLUMNS = ("username", "email", "first_name", "last_name", "roles", "status", "last_login_at")
 
@@ -23,6 +24,11 @@ def flash(kind: str, text: str) -> None:
     """Show `text` once, after the rerun that brings every widget up to date."""
     st.session_state[FLASH_KEY] = (kind, text)
     st.rerun()
+
+
+def forget_selection() -> None:
+    """Rows are about to shift (a user deleted or added): select nothing rather than a neighbour."""
+    st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, 0) + 1
 
 
 def attempt(action, *args, **kwargs) -> tuple[bool, object]:
@@ -61,6 +67,12 @@ found = admin.list_users(services, identity, flt, page=page_no, page_size=page_s
 st.caption(
     f"{found.total} user(s); page {found.page} of {found.pages}. Select a row to see and act."
 )
+# A selection is a row number: when the rows change (search, filter, sort, page),
+# a fresh table key drops it, so the same number cannot open a different user.
+shown = (flt, found.page, page_size)
+if st.session_state.get("users_shown") != shown:
+    st.session_state["users_shown"] = shown
+    st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, -1) + 1
 event = st.dataframe(
     found.rows,
     column_order=COLUMNS,
@@ -68,7 +80,7 @@ event = st.dataframe(
     width="stretch",
     on_select="rerun",
     selection_mode="single-row",
-    key=TABLE_KEY,
+    key=f"{TABLE_KEY}_{st.session_state[GENERATION_KEY]}",
 )
 if found.pages > 1:
     st.session_state["users_page"] = found.page  # clamped when the filter shrank the list
@@ -160,6 +172,7 @@ if details:
                     st.button("Delete permanently", key=f"delete_{key}", type="primary")
                     and attempt(admin.delete_user, user.username, confirm)[0]
                 ):
+                    forget_selection()
                     flash("success", f"Deleted {user.username}.")
 
 # --- create ---------------------------------------------------------------------------
@@ -178,6 +191,8 @@ with st.expander("Create a user"), st.form("create_user", clear_on_submit=True):
             last_name=new_last,
             roles=new_roles,
         )
+        if created is not None:
+            forget_selection()
         if created is not None and created.one_time_password:
             flash(
                 "warning",
@@ -222,6 +237,7 @@ with st.expander("Import users from CSV"):
             services, identity, text, apply=True, progress=bar.progress, ip=ip
         )
         st.session_state.pop("import_checked", None)
+        forget_selection()
         if report.error:
             st.error(report.error)
         else:

@@ -97,7 +97,8 @@ ADMIN_PAGES = ("admin_users", "admin_invitations", "admin_audit")
 def select(at, username: str):
     """Click the table row of `username`, as the browser reports a row selection."""
     names = list(at.dataframe[0].value["username"])
-    at.session_state["users_table"] = {
+    key = f"users_table_{at.session_state['users_table_generation']}"
+    at.session_state[key] = {
         "selection": {"rows": [names.index(username)], "columns": [], "cells": []}
     }
     return at.run()
@@ -135,6 +136,14 @@ def test_status_filter_and_descending_sort(services, console):
     console.selectbox[1].select("any").run()
     console.toggle[0].set_value(True).run()
     assert list(console.dataframe[0].value["username"]) == ["erin", "bob", "admin"]
+
+
+def test_a_selection_is_dropped_when_the_rows_change(console):
+    select(console, "bob")
+    assert [s.value for s in console.subheader] == ["bob"]
+    console.toggle[0].set_value(True).run()  # descending: row 1 is now someone else
+    assert not console.subheader
+    assert "Disable" not in [b.label for b in console.button]
 
 
 def test_selecting_a_row_shows_details_and_actions(console):
@@ -233,6 +242,7 @@ def test_delete_needs_the_typed_username(services, console):
     assert services.store.find_user("bob") is None
     assert "Deleted bob." in messages(console)
     assert "bob" not in list(console.dataframe[0].value["username"])
+    assert not console.subheader  # not the user who moved up into bob's row
 
 
 def test_create_shows_a_one_time_password_once(services, console):
