@@ -27,7 +27,8 @@ UNVERIFIED = "email not verified"
 
 def authenticate(services, login: str, password: str, *, ip: str = "") -> User | None:
     """Return the user if `login` (username or email) and `password` match an active account."""
-    return _attempt(services, login, password, ip=ip)[0]
+    user, reason = _attempt(services, login, password, ip=ip)
+    return None if reason else user
 
 
 def _attempt(services, login: str, password: str, *, ip: str = "") -> tuple[User | None, str]:
