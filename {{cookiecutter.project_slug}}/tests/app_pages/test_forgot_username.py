@@ -33,7 +33,8 @@ def test_the_username_is_mailed_and_unknown_addresses_look_the_same(services, ma
 
 
 @pytest.mark.parametrize(
-    "email", ["", "ann", "x" * 300 + "@example.com", "<script>alert(1)</script>", "a@b.co\r\nBcc: e@f.gh"]
+    "email",
+    ["", "ann", "x" * 300 + "@example.com", "<script>alert(1)</script>", "a@b.co\r\nBcc: e@f.gh"],
 )
 def test_bad_input_gets_a_clear_message(services, mail, make_user, email):
     make_user("ann")
