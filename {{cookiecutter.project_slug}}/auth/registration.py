@@ -70,9 +70,9 @@ def register(
         validators.username_problems(username)
         + validators.email_problems(email)
         + (["Enter your first name."] if not first_name else [])
-        + validators.name_problems(first_name, "First name")
+        + validators.strict_name_problems(first_name, "First name")
         + (["Enter your last name."] if not last_name else [])
-        + validators.name_problems(last_name, "Last name")
+        + validators.strict_name_problems(last_name, "Last name")
     )
     if not validators.email_problems(email):
         problems += domain_problems(settings, email)

@@ -47,14 +47,24 @@ def email_problems(email: str) -> list[str]:
     return []
 
 
-# Names: letters and marks of any script, spaces, and ' ’ - . only. Markup,
-# digits and punctuation have no place in a name shown to other people.
-_NAME_PUNCTUATION = frozenset("'’-. ")
-
-
 def name_problems(name: str, label: str = "Name") -> list[str]:
     if len(name) > MAX_NAME_CHARS:
         return [f"{label} can have at most {MAX_NAME_CHARS} characters."]
+    if _has_control_chars(name):
+        return [f"{label} contains characters that are not allowed."]
+    return []
+
+
+# Self-registration is stricter than an admin: names typed by anonymous visitors
+# are letters and marks of any script, spaces, and ' ’ - . only, so that nobody
+# can register markup, links or look-alike text that admins later read.
+_NAME_PUNCTUATION = frozenset("'’-. ")
+
+
+def strict_name_problems(name: str, label: str = "Name") -> list[str]:
+    problems = name_problems(name, label)
+    if problems:
+        return problems
     if any(
         ch not in _NAME_PUNCTUATION and unicodedata.category(ch)[0] not in ("L", "M") for ch in name
     ):

@@ -141,7 +141,7 @@ BAD_FIELDS = [
     ("first_name", "", "Enter your first name."),
     ("first_name", "x" * 101, "First name can have at most 100"),
     ("first_name", "<b>Nina</b>", "First name can only have letters"),
-    ("first_name", "Nina\x07", "First name can only have letters"),
+    ("first_name", "Nina\x07", "First name contains characters"),
     ("last_name", "", "Enter your last name."),
     ("last_name", "Robert'); DROP TABLE users;--", "Last name can only have letters"),
     ("password", "", "The two passwords do not match."),
