@@ -9,6 +9,7 @@ import pytest
 
 from auth import captcha_field, passwords
 from auth.login import FAILED_MESSAGE, UNVERIFIED_HINT
+from auth.navigation import has_page
 from tests.app_pages.support import captcha_input, errors, page, redirect_url, shape, solve_captcha
 from tests.conftest import PASSWORD, token_in
 
@@ -31,8 +32,10 @@ def with_captcha(services):
 
 def test_links_to_recovery_and_registration(services):
     text = " ".join(m.value for m in page("login").run().markdown)
-    for label in ("Forgot your password?", "Forgot your username?", "Create an account"):
+    for label in ("Forgot your password?", "Forgot your username?"):
         assert label in text
+    # The generator deletes the registration page with registration = disabled.
+    assert ("Create an account" in text) == has_page("app_pages/register.py")
     services.settings = replace(services.settings, registration="disabled")
     assert "Create an account" not in " ".join(m.value for m in page("login").run().markdown)
 
