@@ -15,10 +15,21 @@ FAILED_MESSAGE = (
     "sign-in is paused for a few minutes."
 )
 MAX_LOGIN_CHARS = 254
+# Added to FAILED_MESSAGE only after the right password, so it tells nothing to a guesser.
+UNVERIFIED_HINT = (
+    "If you registered recently, confirm your email address first: open the link we sent you."
+)
+UNVERIFIED = "email not verified"
 
 
 def authenticate(services, login: str, password: str, *, ip: str = "") -> User | None:
     """Return the user if `login` (username or email) and `password` match an active account."""
+    user, reason = _attempt(services, login, password, ip=ip)
+    return None if reason else user
+
+
+def _attempt(services, login: str, password: str, *, ip: str = "") -> tuple[User | None, str]:
+    """(user, "") on success, else (None or the user, the reason for the log)."""
     store, settings, now = services.store, services.settings, services.now()
     login = login.strip()
     user = store.find_user(login) if 0 < len(login) <= MAX_LOGIN_CHARS else None
@@ -51,6 +62,8 @@ def authenticate(services, login: str, password: str, *, ip: str = "") -> User |
                 detail=f"{settings.max_failed_attempts} failed sign-ins; until "
                 f"{user.locked_until.isoformat()}",
             )
+    elif not user.email_verified and settings.email_verification_required:
+        reason = UNVERIFIED
     else:
         reason = ""
     if reason:
@@ -65,7 +78,7 @@ def authenticate(services, login: str, password: str, *, ip: str = "") -> User |
             ip=ip,
             detail=reason,
         )
-        return None
+        return (user if reason == UNVERIFIED else None), reason
 
     store.record_login_success(user.id, now=now)
     if not user.must_change_password and passwords.needs_rehash(
@@ -77,20 +90,23 @@ def authenticate(services, login: str, password: str, *, ip: str = "") -> User |
     audit.record(
         services, audit.SIGN_IN, actor=user.username, target=user.username, method="password", ip=ip
     )
-    return user
+    return user, ""
 
 
 @dataclass(frozen=True)
 class SignInResult:
     ticket: str | None  # hand it to /api/auth/session to get the cookie
     message: str = ""
+    unverified: User | None = None  # the right password, but the email is not confirmed yet
 
 
 def begin_sign_in(
     services, login: str, password: str, *, origin: str, user_agent: str = "", ip: str = ""
 ) -> SignInResult:
     """What the sign-in form does: check the password, then issue a one-time ticket."""
-    user = authenticate(services, login, password, ip=ip)
+    user, reason = _attempt(services, login, password, ip=ip)
+    if reason == UNVERIFIED:
+        return SignInResult(None, f"{FAILED_MESSAGE} {UNVERIFIED_HINT}", unverified=user)
     if user is None:
         return SignInResult(None, FAILED_MESSAGE)
     ticket = issue_ticket(services, user, origin=origin, user_agent=user_agent, ip=ip)
