@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -53,6 +54,16 @@ def copy_project(target: Path) -> Path:
         ".venv", "venv", "data", "__pycache__", ".pytest_cache", ".ruff_cache", "secrets.toml"
     )
     shutil.copytree(PROJECT_DIR, target, ignore=ignore)
+    if not (target / "auth" / "store" / "sql.py").is_file():
+        raise SystemExit(
+            "this benchmark needs the SQL store (auth/store/sql.py); YAML is for few users"
+        )
+    # Whatever backend the project uses, the copy measures a local SQLite file.
+    settings_file = target / "settings.toml"
+    text = settings_file.read_text(encoding="utf-8")
+    settings_file.write_text(
+        re.sub(r"(?m)^backend = .*$", 'backend = "sqlite"', text), encoding="utf-8"
+    )
     streamlit_dir = target / ".streamlit"
     streamlit_dir.mkdir(exist_ok=True)
     (streamlit_dir / "secrets.toml").write_text(
