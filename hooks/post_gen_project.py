@@ -159,6 +159,28 @@ def write_secrets(project_dir: Path, text: str) -> Path:
 
 Removal = Callable[[object, Path], None]
 
+
+def remove_unchosen_registration(choice: object, project_dir: Path) -> None:
+    """No self-registration: no registration page or module (recovery pages stay)."""
+    if choice == "disabled":
+        remove_paths(
+            project_dir,
+            [
+                "app_pages/register.py",
+                "auth/registration.py",
+                "tests/app_pages/test_register.py",
+                "tests/auth/test_registration.py",
+            ],
+        )
+
+
+def remove_unchosen_captcha(choice: object, project_dir: Path) -> None:
+    """No captcha: the module that needs the `captcha` package goes (requirements.txt
+    leaves the package out by itself); auth/captcha_field.py then draws nothing."""
+    if choice == "none":
+        remove_paths(project_dir, ["auth/captcha.py", "tests/auth/test_captcha.py"])
+
+
 # The SQL store serves both "sqlite" and "postgres"; auth/stauth_format.py (import and
 # export of streamlit-authenticator files) works on every backend and is always kept.
 SQL_STORE_FILES = [
@@ -200,6 +222,8 @@ def remove_oidc_without_providers(choice: object, project_dir: Path) -> None:
 
 REMOVALS: dict[str, Removal] = {
     "storage": remove_unchosen_storage,
+    "registration": remove_unchosen_registration,
+    "captcha": remove_unchosen_captcha,
     # Registered under the last provider question; it looks at all of them.
     "oidc_generic": remove_oidc_without_providers,
 }

@@ -382,3 +382,26 @@ def add_oidc_secrets(project_dir: Path, redirect_uri: str, providers: dict[str, 
             f"server_metadata_url = {json.dumps(metadata_url)}\n"
         )
     path.write_text(text, encoding="utf-8")
+
+
+# --- the admin console (Users page) ------------------------------------------------------
+
+GRID_HEADER_PX = 35  # Streamlit's dataframe: header height and row height in pixels
+GRID_ROW_PX = 35
+
+
+def select_first_row(page: Page, table: Locator) -> None:
+    """Tick the first row of a selectable st.dataframe (a canvas: click its row marker)."""
+    table.wait_for(timeout=UI_TIMEOUT_MS)
+    table.hover()
+    box = table.bounding_box()
+    assert box is not None, "the table is not on screen"
+    page.mouse.click(box["x"] + 15, box["y"] + GRID_HEADER_PX + GRID_ROW_PX / 2)
+
+
+def one_time_password_shown(page: Page) -> str:
+    """The one-time password the Users page shows once after "Create"."""
+    alert = page.get_by_text("Their one-time password")
+    alert.wait_for(timeout=UI_TIMEOUT_MS)
+    code = page.locator("[data-testid='stAlertContentWarning'] code").first
+    return code.inner_text().strip()

@@ -21,6 +21,8 @@ from tests.browser_support import (
     home_heading,
     launch_chromium,
     missing_browser_tools,
+    one_time_password_shown,
+    select_first_row,
     set_first_password,
     sign_in,
 )
@@ -138,3 +140,50 @@ def _expect_in_new_context(browser, url: str, cookie: dict, *, signed_in: bool, 
         assert _cookie(context) is None, "a refused cookie must be deleted from the browser"
     finally:
         context.close()
+
+
+def test_admin_creates_a_user_then_disabling_them_signs_them_out(served_app, chromium):
+    """Create a user in the console, sign in as them elsewhere, disable them: the user's
+    very next interaction (a menu click, no reload) lands on the sign-in page."""
+    from playwright.sync_api import expect
+
+    baked, server = served_app
+    admin = baked.secrets()["bootstrap_admin"]["username"]
+    admin_context, user_context = chromium.new_context(), chromium.new_context()
+    for context in (admin_context, user_context):
+        context.set_default_timeout(UI_TIMEOUT_MS)
+    try:
+        console = admin_context.new_page()
+        sign_in(console, server.url, admin, baked.one_time_password())
+        set_first_password(console, NEW_PASSWORD)
+        expect(home_heading(console, admin)).to_be_visible(timeout=UI_TIMEOUT_MS)
+
+        console.goto(f"{server.url}admin_users")
+        expect(console.get_by_role("heading", name="Users")).to_be_visible()
+        console.get_by_text("Create a user").click()
+        console.get_by_role("textbox", name="Username").fill("carol")
+        console.get_by_role("textbox", name="Email").fill("carol@example.com")
+        console.get_by_role("button", name="Create").click()
+        one_time = one_time_password_shown(console)
+
+        user = user_context.new_page()
+        sign_in(user, server.url, "carol", one_time)
+        set_first_password(user, "tangerine river lantern 58")
+        expect(home_heading(user, "carol")).to_be_visible(timeout=UI_TIMEOUT_MS)
+
+        console.get_by_role("textbox", name="Search").fill("carol")
+        console.get_by_role("textbox", name="Search").press("Enter")
+        expect(console.get_by_text("1 user(s); page 1 of 1.")).to_be_visible()
+        select_first_row(console, console.get_by_test_id("stDataFrame").first)
+        expect(console.get_by_role("heading", name="carol")).to_be_visible()
+        console.get_by_role("button", name="Disable").click()
+        expect(console.get_by_text("Disabled carol")).to_be_visible()
+
+        # The user has not reloaded; one click in the menu reruns the script.
+        user.frame_locator("iframe").first.get_by_text("Account").click()
+        expect(user.get_by_role("button", name="Sign in")).to_be_visible(timeout=UI_TIMEOUT_MS)
+        expect(home_heading(user, "carol")).to_have_count(0)
+        assert _cookie(user_context) is None, "the disabled user's cookie must be dropped"
+    finally:
+        admin_context.close()
+        user_context.close()

@@ -271,6 +271,7 @@ def cmd_create_user(ctx: Context, args: argparse.Namespace) -> int:
         password=password,
         first_name=args.first_name,
         last_name=args.last_name,
+        method="cli",
     )
     ctx.say(f"Created {user.username} <{clean(user.email)}> with roles: {', '.join(user.roles)}.")
     if one_time is not None:
@@ -319,7 +320,7 @@ def cmd_set_password(ctx: Context, args: argparse.Namespace) -> int:
     from auth import users
 
     user = _user(ctx, args.username)
-    users.set_password(ctx.services, user, read_password(ctx))
+    users.set_password(ctx.services, user, read_password(ctx), method="cli")
     ctx.say(f"Changed the password of {user.username} and ended their sessions.")
     return EXIT_OK
 
@@ -328,7 +329,7 @@ def cmd_set_roles(ctx: Context, args: argparse.Namespace) -> int:
     from auth import users
 
     user = _user(ctx, args.username)
-    updated = users.set_roles(ctx.services, user, args.roles)
+    updated = users.set_roles(ctx.services, user, args.roles, method="cli")
     ctx.say(f"Roles of {updated.username}: {', '.join(updated.roles)}. Their sessions were ended.")
     return EXIT_OK
 
@@ -340,7 +341,7 @@ def cmd_disable(ctx: Context, args: argparse.Namespace) -> int:
     if user.disabled:
         ctx.say(f"{user.username} was already disabled.")
         return EXIT_OK
-    users.set_disabled(ctx.services, user, True)
+    users.set_disabled(ctx.services, user, True, method="cli")
     ctx.say(f"Disabled {user.username} and ended their sessions.")
     return EXIT_OK
 
@@ -352,7 +353,7 @@ def cmd_enable(ctx: Context, args: argparse.Namespace) -> int:
     if not user.disabled:
         ctx.say(f"{user.username} was already enabled.")
         return EXIT_OK
-    users.set_disabled(ctx.services, user, False)
+    users.set_disabled(ctx.services, user, False, method="cli")
     ctx.say(f"Enabled {user.username}.")
     return EXIT_OK
 
@@ -371,7 +372,7 @@ def cmd_delete(ctx: Context, args: argparse.Namespace) -> int:
         ctx.err.flush()
         if _read_line(ctx.stdin, 256).strip() != user.username:
             raise CommandError("the confirmation did not match; nothing was deleted")
-    users.delete_user(ctx.services, user)
+    users.delete_user(ctx.services, user, method="cli")
     ctx.say(f"Deleted {user.username}.")
     return EXIT_OK
 
@@ -380,7 +381,7 @@ def cmd_revoke_sessions(ctx: Context, args: argparse.Namespace) -> int:
     from auth import users
 
     user = _user(ctx, args.username)
-    count = users.revoke_sessions(ctx.services, user)
+    count = users.revoke_sessions(ctx.services, user, method="cli")
     ctx.say(f"Ended {count} session(s) of {user.username}.")
     return EXIT_OK
 

@@ -8,6 +8,8 @@ server log. Never pass a password, hash, token, ticket or cookie value: not as
 from __future__ import annotations
 
 import logging
+import threading
+from datetime import timedelta
 
 from auth.store import AuditEvent
 
@@ -38,6 +40,11 @@ USER_DELETED = "user_deleted"
 SESSIONS_REVOKED = "sessions_revoked"
 INVITATIONS_ADDED = "invitations_added"
 INVITATION_REMOVED = "invitation_removed"
+ADMIN_DENIED = "admin_denied"  # someone without the admin role reached an admin action
+USERS_IMPORTED = "users_imported"
+USERS_EXPORTED = "users_exported"
+AUDIT_EXPORTED = "audit_exported"
+AUDIT_PRUNED = "audit_pruned"
 
 MAX_FIELD_CHARS = 254  # a hostile login text must not bloat the log
 
@@ -81,3 +88,28 @@ def record(
         entry.detail,
     )
     return entry
+
+
+PRUNE_INTERVAL = timedelta(days=1)
+_prune_lock = threading.Lock()
+
+
+def prune_if_due(services) -> int:
+    """Delete events older than the retention, at most once a day per process.
+
+    Cheap when not due (a clock read and a comparison), so it may run on every script run.
+    """
+    now = services.now()
+    last = getattr(services, "_audit_pruned_at", None)
+    if last is not None and now - last < PRUNE_INTERVAL:
+        return 0
+    with _prune_lock:
+        last = getattr(services, "_audit_pruned_at", None)
+        if last is not None and now - last < PRUNE_INTERVAL:
+            return 0
+        services._audit_pruned_at = now
+        removed = services.store.prune_audit(before=now - services.settings.audit_retention)
+    if removed:
+        days = services.settings.audit_retention.days
+        record(services, AUDIT_PRUNED, method="retention", detail=f"{removed} older than {days} d")
+    return removed

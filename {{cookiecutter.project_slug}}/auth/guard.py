@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from auth.client import current_client
 from auth.services import get_services
 from auth.sessions import Identity, end_session, verify_session
 
@@ -54,6 +55,6 @@ def require_role(*roles: str) -> Identity:
 
 def sign_out() -> None:
     """Revoke this browser's session in the store, then drop the cookie."""
-    end_session(get_services(), _session_token())
+    end_session(get_services(), _session_token(), ip=current_client().ip)
     st.logout()
     st.stop()

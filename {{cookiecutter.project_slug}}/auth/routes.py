@@ -6,17 +6,13 @@ changes state accepts only a single-use ticket and refuses cross-site requests.
 
 from __future__ import annotations
 
-import logging
-
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from auth import cookies
+from auth import audit, cookies
 from auth.services import get_services
 from auth.sessions import start_session
-
-log = logging.getLogger("auth")
 
 SESSION_PATH = "/api/auth/session"
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
@@ -35,7 +31,14 @@ def redeem_ticket(request: Request) -> Response:
     started = start_session(services, request.query_params.get("ticket", ""))
     home = cookies.base_path()
     if started is None:
-        log.info("sign-in ticket refused ip=%s", request.client.host if request.client else "")
+        audit.record(
+            services,
+            audit.SIGN_IN,
+            audit.FAILURE,
+            method="ticket",
+            ip=request.client.host if request.client else "",
+            detail="unknown, used or expired ticket",
+        )
         return RedirectResponse(home, status_code=303, headers=NO_STORE)
     token, redeemed, user = started
     response = RedirectResponse(home, status_code=303, headers=NO_STORE)
@@ -56,7 +59,6 @@ def redeem_ticket(request: Request) -> Response:
         samesite="lax",
         secure=redeemed.origin.startswith("https://"),
     )
-    log.info("session started user=%s method=%s", user.username, redeemed.method)
     return response
 
 

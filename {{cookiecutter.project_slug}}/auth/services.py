@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 
-from auth import passwords
+from auth import audit, passwords
 from auth.config import ConfigError, Settings, load_settings
 from auth.store import Store, open_store
 
@@ -57,7 +57,9 @@ def get_services() -> Services:
             ensure_bootstrap_admin(services)
             services.store.purge_expired(now=services.now())
             _services = services
-        return _services
+        services = _services
+    audit.prune_if_due(services)  # at start, then at most daily
+    return services
 
 
 def _read_secrets(st) -> dict:

@@ -7,14 +7,12 @@ copy of the database does not let anyone sign in.
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from auth import audit
 from auth.store import Session, Ticket, User
-
-log = logging.getLogger("auth")
 
 TICKET_LIFETIME = timedelta(seconds=60)
 # last_seen_at is written at most this often: a write on every script run would
@@ -116,6 +114,7 @@ def start_session(services, ticket: str) -> tuple[str, Ticket, User] | None:
     store.add_session(session)
     if settings.single_session:
         store.revoke_user_sessions(user.id, now=now, keep=session.id)
+    record_active(services, user, session)
     return token, redeemed, user
 
 
@@ -132,10 +131,35 @@ def verify_session(services, token: str | None) -> Identity | None:
         return None
     if now - session.last_seen_at >= TOUCH_INTERVAL:
         store.touch_session(session.id, now=now)
+        if session.last_seen_at.date() != now.date():
+            # The first use on a new UTC day ("active users per day"); the day the
+            # session started was recorded by the route that started it.
+            record_active(services, user, session)
     return Identity(user=user, session=session)
 
 
-def end_session(services, token: str | None) -> None:
+def record_active(services, user: User, session: Session) -> None:
+    """One SESSION_ACTIVE event: this user used this session on this UTC day."""
+    audit.record(
+        services,
+        audit.SESSION_ACTIVE,
+        actor=user.username,
+        target=user.username,
+        method=session.method,
+        ip=session.ip,
+    )
+
+
+def end_session(services, token: str | None, *, ip: str = "") -> None:
     """Sign out: the session is revoked, so a saved copy of the cookie stops working."""
-    if plausible_token(token):
-        services.store.revoke_session(token_id(token), now=services.now())
+    if not plausible_token(token):
+        return
+    store = services.store
+    session = store.get_session(token_id(token))
+    store.revoke_session(token_id(token), now=services.now())
+    if session is not None and session.revoked_at is None:
+        user = store.get_user(session.user_id)
+        name = user.username if user else ""
+        audit.record(
+            services, audit.SIGN_OUT, actor=name, target=name, method=session.method, ip=ip
+        )

@@ -185,7 +185,7 @@ def test_viewer_picking_users_in_the_menu_stays_where_they_are(services, viewer,
 def test_admin_gets_home_account_and_users(services, admin, sign_in):
     at = app(MAIN, sign_in(admin)).run()
     assert_home(at, "root")
-    assert menu_titles(at) == ["Home", "Account", "Users"]
+    assert menu_titles(at) == ["Home", "Account", "Users", "Invitations", "Audit log"]
     at.switch_page(ADMIN_PAGE).run()
     assert titles(at) == ["Users"]
     assert list(at.dataframe[0].value["username"]) == ["root"]
