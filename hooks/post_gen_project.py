@@ -189,7 +189,7 @@ SQL_STORE_FILES = [
     "tests/auth/store/test_migrations.py",
 ]
 POSTGRES_FILES = ["auth/store/postgres.py", "tests/auth/store/test_postgres.py"]
-YAML_STORE_FILES: list[str] = []  # auth/store/yaml_store.py and its tests (YAML branch)
+YAML_STORE_FILES = ["auth/store/yaml_store.py", "tests/auth/store/test_yaml_store.py"]
 
 
 def remove_unchosen_storage(choice: object, project_dir: Path) -> None:

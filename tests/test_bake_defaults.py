@@ -78,10 +78,13 @@ def test_nothing_is_left_unrendered(baked):
 def test_python_files_are_copied_byte_for_byte(baked, template_repo):
     """``_copy_without_render`` keeps Jinja away from the app's Python code."""
     template_dir = template_repo / TEMPLATE_DIR.name
-    for source in project_files(template_dir):
-        if source.suffix == ".py":
-            copy = baked.project_dir / source.relative_to(template_dir)
-            assert copy.read_bytes() == source.read_bytes(), copy
+    # From the bake's side: the post-generation hook removes the modules of
+    # unchosen options (e.g. auth/store/postgres.py), so not every source is there.
+    copies = [path for path in project_files(baked.project_dir) if path.suffix == ".py"]
+    assert copies
+    for copy in copies:
+        source = template_dir / copy.relative_to(baked.project_dir)
+        assert copy.read_bytes() == source.read_bytes(), copy
 
 
 def test_secrets_have_the_documented_sections(baked):

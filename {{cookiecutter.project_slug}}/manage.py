@@ -201,16 +201,15 @@ def read_settings(secrets_file: str | None, settings_file: str | None) -> Settin
 @contextlib.contextmanager
 def open_services(ctx: Context) -> Iterator[Any]:
     """Store and services as the app opens them, bootstrap admin included."""
-    from sqlalchemy.exc import SQLAlchemyError
-
     from auth.bootstrap import ensure_bootstrap_admin
     from auth.services import Services
-    from auth.store import open_store
+    from auth.store import StoreError, open_store
 
     settings = ctx.settings
+    failures = (StoreError, *_store_outages())
     try:
         store = open_store(settings)
-    except (OSError, SQLAlchemyError) as exc:
+    except (OSError, *failures) as exc:
         raise CommandError(
             f"cannot open the user store ({settings.storage_location}): {_first_line(exc)}"
         ) from None
@@ -222,7 +221,7 @@ def open_services(ctx: Context) -> Iterator[Any]:
         if created is not None:
             ctx.note(f"created the bootstrap admin {created.username} from [bootstrap_admin]")
         yield services
-    except SQLAlchemyError as exc:
+    except failures as exc:
         raise CommandError(
             f"the user store ({settings.storage_location}) failed: {_first_line(exc)}"
         ) from None
@@ -230,6 +229,15 @@ def open_services(ctx: Context) -> Iterator[Any]:
         engine = getattr(store, "engine", None)
         if engine is not None:
             engine.dispose()
+
+
+def _store_outages() -> tuple[type[BaseException], ...]:
+    """Errors of the backend's own library (SQLAlchemy is absent from a YAML project)."""
+    try:
+        from sqlalchemy.exc import SQLAlchemyError
+    except ImportError:
+        return (TimeoutError,)  # the YAML store's lock
+    return (SQLAlchemyError, TimeoutError)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -432,6 +440,78 @@ def cmd_migrate(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _read_stauth(path_text: str):
+    """A streamlit-authenticator config from FILE, validated; UsageError says what is wrong."""
+    from auth import stauth_format
+
+    path = Path(path_text)
+    try:
+        return stauth_format.parse(stauth_format.read_file(path))
+    except FileNotFoundError:
+        raise UsageError(f"{path} not found") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    except stauth_format.FormatError as exc:
+        raise UsageError(f"{path}: {exc}") from None
+
+
+def cmd_import_stauth(ctx: Context, args: argparse.Namespace) -> int:
+    from auth import stauth_sync as sync
+
+    config = _read_stauth(args.file)
+    plan = sync.plan_import(ctx.services, config)
+    if args.apply:
+        plan = sync.apply_import(ctx.services, plan)
+        ctx.say(f"Imported {args.file}:")
+    else:
+        ctx.say(f"Import from {args.file} (dry run: nothing is written; add --apply to write):")
+    ctx.say()
+    width = max((len(step.name) for step in plan.steps), default=0)
+    for step in plan.steps:
+        line = f"  {step.action:<10} {clean(step.name, long_word=60):<{min(width, 40)}}"
+        ctx.say((line + "  " + clean("; ".join(step.reasons))).rstrip())
+    if not plan.steps:
+        ctx.say("  (no users and no pre-authorized emails in the file)")
+    ctx.say()
+    counts = {action: plan.count(action) for action in ("create", "update", "invite")}
+    done = ("created", "updated", "invited")
+    if not args.apply:
+        done = ("to create", "to update", "to invite")
+    summary = ", ".join(f"{n} {label}" for n, label in zip(counts.values(), done, strict=True))
+    ctx.say(f"{summary}; {plan.count('unchanged')} unchanged, {plan.count('skip')} skipped.")
+    if not args.apply and (counts["create"] or counts["update"] or counts["invite"]):
+        ctx.say("Nothing was changed. Run again with --apply to do this.")
+    return EXIT_OK
+
+
+def cmd_export_stauth(ctx: Context, args: argparse.Namespace) -> int:
+    from auth import stauth_format
+    from auth.stauth_sync import export_config
+
+    path = Path(args.file)
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder; give a file name such as {path / 'config.yaml'}")
+    if path.exists() and not args.force:
+        raise CommandError(f"{path} exists: pass --force to replace it")
+    result = export_config(ctx.services)
+    try:
+        stauth_format.write_file(path, stauth_format.dump(result.config), overwrite=args.force)
+    except FileExistsError:
+        raise CommandError(f"{path} exists: pass --force to replace it") from None
+    except OSError as exc:
+        raise CommandError(f"cannot write {path}: {exc.strerror}") from None
+    ctx.say(f"Wrote {result.exported} user(s) to {path} (readable by you only).")
+    for text in result.left_out:
+        ctx.say(f"Left out: {text}.")
+    if result.peppered:
+        ctx.say(
+            f"{result.peppered} password hash(es) use this app's pepper: streamlit-authenticator "
+            "cannot verify them (those users would need a new password there); "
+            "import-stauth reads them back as they are."
+        )
+    return EXIT_OK
+
+
 # --- parser --------------------------------------------------------------------
 
 
@@ -569,6 +649,25 @@ def build_parser() -> argparse.ArgumentParser:
         "settings",
     )
     command("migrate", "Create or update the user store's tables.", cmd_migrate)
+
+    sub = command(
+        "import-stauth",
+        "Import users and pre-authorized emails from a streamlit-authenticator config "
+        "(a dry run with a report unless --apply).",
+        cmd_import_stauth,
+    )
+    sub.add_argument("file", metavar="FILE", help="the config.yaml of streamlit-authenticator")
+    sub.add_argument(
+        "--apply", action="store_true", help="write the changes (default: only report them)"
+    )
+
+    sub = command(
+        "export-stauth",
+        "Write the users as a streamlit-authenticator config (hashes as they are, mode 0600).",
+        cmd_export_stauth,
+    )
+    sub.add_argument("file", metavar="FILE", help="the file to write")
+    sub.add_argument("--force", action="store_true", help="replace FILE if it exists")
     return parser
 
 

@@ -27,7 +27,15 @@ from auth.store import User, open_store
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PASSWORD = "plum orbit kettle 42"
 # The app's tests run on a file store: SQLite unless this project was generated with YAML.
-APP_TEST_BACKEND = "sqlite" if importlib.util.find_spec("auth.store.sql") else "yaml"
+# TEST_STORE_BACKEND=yaml runs them on the YAML store where both exist (the template).
+APP_TEST_BACKEND = os.environ.get("TEST_STORE_BACKEND") or (
+    "sqlite" if importlib.util.find_spec("auth.store.sql") else "yaml"
+)
+
+
+def app_backend() -> str:
+    """The backend the app-level tests (and manage.py's) run on."""
+    return APP_TEST_BACKEND
 
 
 @dataclass

@@ -50,7 +50,9 @@ def open_store(settings: Settings) -> Store:
     """The store `settings.storage_backend` names, with its schema in place (migrated)."""
     backend = settings.storage_backend
     if backend == "yaml":
-        store = _backend("auth.store.yaml_store", backend).YAMLStore(settings.yaml_path)
+        store = _backend("auth.store.yaml_store", backend).YAMLStore(
+            settings.yaml_path, password_hasher=_password_hasher(settings)
+        )
     elif backend == "postgres":
         store = _backend("auth.store.postgres", backend).postgres_store(settings.database_url)
     else:
@@ -82,3 +84,16 @@ def _backend(module: str, backend: str):
         raise ConfigError(
             f'settings.toml asks for storage backend "{backend}", but {missing}'
         ) from None
+
+
+def _password_hasher(settings: Settings):
+    """Our peppered hash, for plain-text passwords the YAML store finds in its config.
+
+    A callable rather than the pepper itself: the store never sees the secret.
+    """
+    from auth import passwords
+
+    def hasher(password: str) -> str:
+        return passwords.hash_password(password, settings.pepper, settings.bcrypt_rounds)
+
+    return hasher

@@ -55,7 +55,9 @@ class StoreSpec:
 
             return postgres_store(self.location)
         if self.backend == "yaml":
-            raise NotImplementedError("yaml factory: tests/auth/store/backends.py")
+            from auth.store.yaml_store import YAMLStore
+
+            return YAMLStore(Path(self.location))
         raise AssertionError(self.backend)
 
 
