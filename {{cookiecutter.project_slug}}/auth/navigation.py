@@ -13,6 +13,7 @@ from auth.sessions import Identity
 ANONYMOUS = "anonymous"  # only people who are not signed in (the sign-in page)
 SIGNED_IN = "signed-in"  # anyone signed in; `roles` narrows it further
 MUST_CHANGE = "must-change-password"  # signed in with a one-time password
+ANYONE = "anyone"  # everybody, signed in or not (pages opened from an emailed link)
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class PageSpec:
     audience: str = SIGNED_IN
     roles: tuple[str, ...] = ()  # every one of them is required
     section: str = ""  # groups pages in the menu
+    in_menu: bool = True  # False: reached only by a link (listed in the menu while open)
 
     @property
     def url_path(self) -> str:
@@ -37,10 +39,15 @@ PAGES: tuple[PageSpec, ...] = (
     # Add your pages here, e.g. an editors-only page:
     # PageSpec("app_pages/reports.py", "Reports", "bar-chart", roles=("editor",)),
     PageSpec("app_pages/admin_users.py", "Users", "people", roles=("admin",), section="Admin"),
+    PageSpec(
+        "app_pages/confirm_email.py", "Confirm email", "envelope-check", ANYONE, in_menu=False
+    ),
 )
 
 
 def can_see(page: PageSpec, identity: Identity | None) -> bool:
+    if page.audience == ANYONE:
+        return True
     if identity is None:
         return page.audience == ANONYMOUS
     if identity.user.must_change_password:
@@ -51,3 +58,8 @@ def can_see(page: PageSpec, identity: Identity | None) -> bool:
 def visible_pages(identity: Identity | None) -> list[PageSpec]:
     """The pages this identity may open, in menu order."""
     return [page for page in PAGES if can_see(page, identity)]
+
+
+def menu_pages(pages: list[PageSpec], current_path: str) -> list[PageSpec]:
+    """The entries of the menu: pages shown in it, plus the open page even if it is not."""
+    return [page for page in pages if page.in_menu or page.path == current_path]
