@@ -10,8 +10,8 @@ when two writers upgrade their read locks at once.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import (
@@ -19,6 +19,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -29,22 +30,33 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    or_,
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
 
 from auth.store.base import (
     ADMIN_ROLE,
     EDITABLE_USER_FIELDS,
+    LOCAL,
+    AuditDayCount,
+    AuditEvent,
+    AuditQuery,
+    DuplicateIdentity,
     DuplicateUser,
+    Invitation,
+    InvitationError,
     LastAdminError,
     Session,
     Store,
     Ticket,
+    Token,
     User,
     UserNotFound,
+    UserQuery,
 )
 
 
@@ -74,7 +86,8 @@ users = Table(
     Column("username", String(64), nullable=False),
     Column("username_key", String(64), nullable=False, unique=True),
     Column("email", String(254), nullable=False),
-    Column("email_key", String(254), nullable=False, unique=True),
+    # NULL for an empty email (a guest whose provider shares none): NULLs never clash.
+    Column("email_key", String(254), unique=True),
     Column("first_name", String(100), nullable=False, default=""),
     Column("last_name", String(100), nullable=False, default=""),
     Column("password_hash", String(255)),
@@ -84,6 +97,9 @@ users = Table(
     Column("locked_until", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_login_at", UTCDateTime),
+    Column("email_verified", Boolean, nullable=False, default=True),
+    Column("auth_source", String(32), nullable=False, default=LOCAL),
+    Index("ix_users_name", "last_name", "first_name"),
 )
 
 user_roles = Table(
@@ -121,6 +137,66 @@ tickets = Table(
     Column("ip", String(64), nullable=False, default=""),
 )
 
+identities = Table(
+    "identities",
+    metadata,
+    Column("provider", String(64), primary_key=True),
+    Column("subject", String(255), primary_key=True),
+    Column(
+        "user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+)
+
+invitations = Table(
+    "invitations",
+    metadata,
+    Column("email_key", String(254), primary_key=True),
+    Column("email", String(254), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime),
+    Column("invited_by", String(64), nullable=False, default=""),
+    Column("used_at", UTCDateTime),
+    Column("used_by", String(64), nullable=False, default=""),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("purpose", String(32), nullable=False),
+    Column(
+        "user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("email", String(254), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("window_start", UTCDateTime, primary_key=True),
+    Column("expires_at", UTCDateTime, nullable=False, index=True),
+    Column("count", Integer, nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("event", String(64), nullable=False, index=True),
+    Column("outcome", String(16), nullable=False),
+    Column("actor", String(254), nullable=False, default=""),
+    Column("target", String(254), nullable=False, default=""),
+    Column("method", String(64), nullable=False, default=""),
+    Column("ip", String(64), nullable=False, default=""),
+    Column("detail", String(1000), nullable=False, default=""),
+)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 
 def sqlite_engine(path: Path) -> Engine:
     """An engine for a SQLite file: WAL, foreign keys, a 10 s busy timeout, our own BEGIN."""
@@ -148,6 +224,16 @@ def sqlite_engine(path: Path) -> Engine:
 
 def _key(value: str) -> str:
     return value.casefold()
+
+
+def _email_key(email: str) -> str | None:
+    return email.casefold() or None
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, with LIKE's wildcards taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 class SQLStore(Store):
@@ -207,12 +293,15 @@ class SQLStore(Store):
         first_name="",
         last_name="",
         must_change_password=False,
+        email_verified=True,
+        invitation=None,
+        identity=None,
     ) -> User:
         values = {
             "username": username,
             "username_key": _key(username),
             "email": email,
-            "email_key": _key(email),
+            "email_key": _email_key(email),
             "first_name": first_name,
             "last_name": last_name,
             "password_hash": password_hash,
@@ -220,15 +309,27 @@ class SQLStore(Store):
             "must_change_password": must_change_password,
             "failed_logins": 0,
             "created_at": now,
+            "email_verified": email_verified,
+            "auth_source": identity[0] if identity else LOCAL,
         }
         try:
             with self._write() as conn:
                 _raise_if_taken(conn, username=username, email=email)
+                if identity is not None and _identity_owner(conn, *identity) is not None:
+                    raise DuplicateIdentity(identity[0])
+                if invitation is not None:
+                    _use_invitation(conn, invitation, now=now, username=username)
                 user_id = conn.execute(insert(users).values(**values)).inserted_primary_key[0]
                 self._set_roles(conn, user_id, tuple(roles))
+                if identity is not None:
+                    conn.execute(
+                        insert(identities).values(
+                            provider=identity[0], subject=identity[1], user_id=user_id
+                        )
+                    )
                 return self._get(conn, user_id)
         except IntegrityError as exc:  # a concurrent writer won the race
-            raise DuplicateUser(_duplicate_field(exc)) from exc
+            _raise_duplicate(exc)
 
     def get_user(self, user_id: int) -> User | None:
         with self._read() as conn:
@@ -236,6 +337,8 @@ class SQLStore(Store):
 
     def find_user(self, login: str) -> User | None:
         key = _key(login)
+        if not key:
+            return None
         with self._read() as conn:
             # Usernames cannot contain "@", so at most one row matches.
             row = conn.execute(
@@ -243,11 +346,36 @@ class SQLStore(Store):
             ).first()
             return self._user(conn, row)
 
-    def list_users(self, *, offset: int = 0, limit: int = 50) -> list[User]:
+    def find_user_by_identity(self, provider: str, subject: str) -> User | None:
         with self._read() as conn:
-            rows = conn.execute(
-                select(users).order_by(users.c.username_key).offset(offset).limit(limit)
-            ).all()
+            user_id = _identity_owner(conn, provider, subject)
+            return self._get(conn, user_id) if user_id is not None else None
+
+    def link_identity(self, user_id: int, provider: str, subject: str) -> None:
+        try:
+            with self._write() as conn:
+                if self._get(conn, user_id) is None:
+                    raise UserNotFound(user_id)
+                if _identity_owner(conn, provider, subject) is not None:
+                    raise DuplicateIdentity(provider)
+                conn.execute(
+                    insert(identities).values(provider=provider, subject=subject, user_id=user_id)
+                )
+        except IntegrityError as exc:
+            raise DuplicateIdentity(provider) from exc
+
+    def list_users(
+        self, query: UserQuery | None = None, *, offset: int = 0, limit: int = 50
+    ) -> list[User]:
+        query = query or UserQuery()
+        order = [*_SORT_COLUMNS[query.sort], users.c.id]
+        if query.descending:
+            order = [column.desc() for column in order]
+        statement = (
+            select(users).where(*_user_filters(query)).order_by(*order).offset(offset).limit(limit)
+        )
+        with self._read() as conn:
+            rows = conn.execute(statement).all()
             role_rows = conn.execute(
                 select(user_roles).where(user_roles.c.user_id.in_([r.id for r in rows]))
             ).all()
@@ -256,9 +384,12 @@ class SQLStore(Store):
             roles.setdefault(role_row.user_id, []).append(role_row.role)
         return [_to_user(r, tuple(sorted(roles.get(r.id, [])))) for r in rows]
 
-    def count_users(self) -> int:
+    def count_users(self, query: UserQuery | None = None) -> int:
+        statement = select(func.count()).select_from(users)
+        if query is not None:
+            statement = statement.where(*_user_filters(query))
         with self._read() as conn:
-            return conn.execute(select(func.count()).select_from(users)).scalar_one()
+            return conn.execute(statement).scalar_one()
 
     def count_active_admins(self) -> int:
         with self._read() as conn:
@@ -271,7 +402,7 @@ class SQLStore(Store):
         values = dict(changes)
         roles = values.pop("roles", None)
         if "email" in values:
-            values["email_key"] = _key(values["email"])
+            values["email_key"] = _email_key(values["email"])
         try:
             with self._write() as conn:
                 before = self._get(conn, user_id)
@@ -287,7 +418,7 @@ class SQLStore(Store):
                     raise LastAdminError()  # leaving the block rolls the change back
                 return self._get(conn, user_id)
         except IntegrityError as exc:
-            raise DuplicateUser(_duplicate_field(exc)) from exc
+            _raise_duplicate(exc)
 
     def delete_user(self, user_id: int, *, keep_an_admin: bool = True) -> None:
         with self._write() as conn:
@@ -324,6 +455,165 @@ class SQLStore(Store):
                 .where(users.c.id == user_id)
                 .values(failed_logins=0, locked_until=None, last_login_at=now)
             )
+
+    def unlock_user(self, user_id: int) -> User:
+        with self._write() as conn:
+            conn.execute(
+                update(users)
+                .where(users.c.id == user_id)
+                .values(failed_logins=0, locked_until=None)
+            )
+            user = self._get(conn, user_id)
+        if user is None:
+            raise UserNotFound(user_id)
+        return user
+
+    def hit_counter(self, key: str, *, now: datetime, window: timedelta) -> int:
+        seconds = int(window.total_seconds())
+        if seconds < 1:
+            raise ValueError("the window must be at least one second")
+        elapsed = int((now - _EPOCH).total_seconds())
+        start = _EPOCH + timedelta(seconds=elapsed - elapsed % seconds)
+        with self._write() as conn:
+            # One INSERT ... ON CONFLICT DO UPDATE: atomic on SQLite and PostgreSQL alike.
+            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+            statement = dialect.insert(counters).values(
+                key=key, window_start=start, expires_at=start + window, count=1
+            )
+            statement = statement.on_conflict_do_update(
+                index_elements=[counters.c.key, counters.c.window_start],
+                set_={"count": counters.c.count + 1},
+            ).returning(counters.c.count)
+            return conn.execute(statement).scalar_one()
+
+    # --- invitations ----------------------------------------------------------
+    def add_invitations(
+        self,
+        emails: Iterable[str],
+        *,
+        now: datetime,
+        expires_at: datetime | None = None,
+        invited_by: str = "",
+    ) -> list[str]:
+        added: list[str] = []
+        with self._write() as conn:
+            for email in dict.fromkeys(emails):  # keeps order, drops repeats
+                key = _key(email)
+                if not key or key in {_key(e) for e in added}:
+                    continue
+                row = conn.execute(
+                    select(invitations).where(invitations.c.email_key == key)
+                ).first()
+                if row is None:
+                    conn.execute(
+                        insert(invitations).values(
+                            email_key=key,
+                            email=email,
+                            created_at=now,
+                            expires_at=expires_at,
+                            invited_by=invited_by,
+                            used_by="",
+                        )
+                    )
+                    added.append(email)
+                elif row.used_at is None:
+                    conn.execute(
+                        update(invitations)
+                        .where(invitations.c.email_key == key)
+                        .values(expires_at=expires_at)
+                    )
+        return added
+
+    def get_invitation(self, email: str) -> Invitation | None:
+        with self._read() as conn:
+            row = conn.execute(
+                select(invitations).where(invitations.c.email_key == _key(email))
+            ).first()
+        return _to_invitation(row) if row else None
+
+    def list_invitations(self) -> list[Invitation]:
+        with self._read() as conn:
+            rows = conn.execute(select(invitations).order_by(invitations.c.email_key)).all()
+        return [_to_invitation(r) for r in rows]
+
+    def remove_invitation(self, email: str) -> bool:
+        with self._write() as conn:
+            gone = conn.execute(delete(invitations).where(invitations.c.email_key == _key(email)))
+            return gone.rowcount > 0
+
+    # --- emailed tokens ---------------------------------------------------------
+    def add_token(self, token: Token) -> None:
+        with self._write() as conn:
+            conn.execute(insert(tokens).values(**token.__dict__))
+
+    def redeem_token(self, token_id: str, *, purpose: str, now: datetime) -> Token | None:
+        with self._write() as conn:
+            where = (tokens.c.id == token_id, tokens.c.purpose == purpose)
+            row = conn.execute(select(tokens).where(*where)).first()
+            if row is None:
+                return None
+            conn.execute(delete(tokens).where(*where))
+        token = Token(**row._asdict())
+        return token if token.expires_at > now else None
+
+    def delete_tokens(self, user_id: int, purpose: str | None = None) -> int:
+        statement = delete(tokens).where(tokens.c.user_id == user_id)
+        if purpose is not None:
+            statement = statement.where(tokens.c.purpose == purpose)
+        with self._write() as conn:
+            return conn.execute(statement).rowcount
+
+    # --- audit log --------------------------------------------------------------
+    def add_audit(self, event: AuditEvent) -> None:
+        values = {k: v for k, v in event.__dict__.items() if k != "id"}
+        with self._write() as conn:
+            conn.execute(insert(audit_log).values(**values))
+
+    def list_audit(
+        self, query: AuditQuery | None = None, *, offset: int = 0, limit: int = 100
+    ) -> list[AuditEvent]:
+        statement = (
+            select(audit_log)
+            .where(*_audit_filters(query or AuditQuery()))
+            .order_by(audit_log.c.at.desc(), audit_log.c.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        with self._read() as conn:
+            return [AuditEvent(**row._asdict()) for row in conn.execute(statement)]
+
+    def count_audit(self, query: AuditQuery | None = None) -> int:
+        statement = select(func.count()).select_from(audit_log)
+        statement = statement.where(*_audit_filters(query or AuditQuery()))
+        with self._read() as conn:
+            return conn.execute(statement).scalar_one()
+
+    def audit_per_day(self, query: AuditQuery | None = None) -> list[AuditDayCount]:
+        day = func.date(audit_log.c.at)  # stored as naive UTC, so this is the UTC day
+        group = (day, audit_log.c.event, audit_log.c.method, audit_log.c.outcome)
+        statement = (
+            select(*group, func.count(), func.count(audit_log.c.target.distinct()))
+            .where(*_audit_filters(query or AuditQuery()))
+            .group_by(*group)
+            .order_by(*group)
+        )
+        with self._read() as conn:
+            rows = conn.execute(statement).all()
+        return [
+            AuditDayCount(
+                day=d if isinstance(d, date) else date.fromisoformat(d),
+                event=e,
+                method=m,
+                outcome=o,
+                count=n,
+                distinct_targets=t,
+            )
+            for d, e, m, o, n, t in rows
+        ]
+
+    def prune_audit(self, *, before: datetime) -> int:
+        with self._write() as conn:
+            return conn.execute(delete(audit_log).where(audit_log.c.at < before)).rowcount
 
     # --- tickets --------------------------------------------------------------
     def add_ticket(self, ticket: Ticket) -> None:
@@ -398,6 +688,8 @@ class SQLStore(Store):
     def purge_expired(self, *, now: datetime) -> int:
         with self._write() as conn:
             gone = conn.execute(delete(tickets).where(tickets.c.expires_at <= now)).rowcount
+            gone += conn.execute(delete(tokens).where(tokens.c.expires_at <= now)).rowcount
+            gone += conn.execute(delete(counters).where(counters.c.expires_at <= now)).rowcount
             gone += conn.execute(
                 delete(sessions).where(
                     (sessions.c.expires_at <= now) | sessions.c.revoked_at.is_not(None)
@@ -425,7 +717,98 @@ def _to_user(row: Row, roles: tuple[str, ...]) -> User:
         locked_until=row.locked_until,
         created_at=row.created_at,
         last_login_at=row.last_login_at,
+        email_verified=bool(row.email_verified),
+        auth_source=row.auth_source,
     )
+
+
+def _to_invitation(row: Row) -> Invitation:
+    values = row._asdict()
+    del values["email_key"]
+    return Invitation(**values)
+
+
+_SORT_COLUMNS = {
+    "username": (users.c.username_key,),
+    "email": (users.c.email_key,),
+    "name": (users.c.last_name, users.c.first_name),
+    "created_at": (users.c.created_at,),
+    "last_login_at": (users.c.last_login_at,),
+}
+
+
+def _user_filters(query: UserQuery) -> list:
+    where = []
+    text = query.search.strip().casefold()
+    if text:
+        pattern = _like(text)
+        where.append(
+            or_(
+                *(
+                    column.like(pattern, escape="\\")
+                    for column in (
+                        users.c.username_key,
+                        users.c.email_key,
+                        func.lower(users.c.first_name),
+                        func.lower(users.c.last_name),
+                    )
+                )
+            )
+        )
+    if query.role is not None:
+        where.append(
+            users.c.id.in_(select(user_roles.c.user_id).where(user_roles.c.role == query.role))
+        )
+    if query.status == "disabled":
+        where.append(users.c.disabled.is_(True))
+    elif query.status == "locked":
+        where.extend([users.c.disabled.is_(False), users.c.locked_until > query.now])
+    elif query.status == "active":
+        not_locked = users.c.locked_until.is_(None) | (users.c.locked_until <= query.now)
+        where.extend([users.c.disabled.is_(False), not_locked])
+    elif query.status == "guest":
+        where.append(users.c.auth_source != LOCAL)
+    return where
+
+
+def _audit_filters(query: AuditQuery) -> list:
+    where = []
+    if query.since is not None:
+        where.append(audit_log.c.at >= query.since)
+    if query.until is not None:
+        where.append(audit_log.c.at < query.until)
+    if query.actor:
+        where.append(func.lower(audit_log.c.actor) == query.actor.lower())
+    if query.target:
+        where.append(func.lower(audit_log.c.target) == query.target.lower())
+    if query.event:
+        where.append(audit_log.c.event == query.event)
+    if query.outcome:
+        where.append(audit_log.c.outcome == query.outcome)
+    return where
+
+
+def _identity_owner(conn: Connection, provider: str, subject: str) -> int | None:
+    return conn.execute(
+        select(identities.c.user_id).where(
+            identities.c.provider == provider, identities.c.subject == subject
+        )
+    ).scalar_one_or_none()
+
+
+def _use_invitation(conn: Connection, email: str, *, now: datetime, username: str) -> None:
+    """Mark the invitation used, or raise InvitationError; inside the caller's transaction."""
+    used = conn.execute(
+        update(invitations)
+        .where(
+            invitations.c.email_key == _key(email),
+            invitations.c.used_at.is_(None),
+            invitations.c.expires_at.is_(None) | (invitations.c.expires_at > now),
+        )
+        .values(used_at=now, used_by=username)
+    )
+    if used.rowcount != 1:
+        raise InvitationError(email)
 
 
 def _raise_if_taken(
@@ -438,6 +821,8 @@ def _raise_if_taken(
     ):
         if value is None:
             continue
+        if not value:
+            continue  # empty emails never clash
         query = select(users.c.id).where(column == _key(value))
         if except_id is not None:
             query = query.where(users.c.id != except_id)
@@ -445,5 +830,9 @@ def _raise_if_taken(
             raise DuplicateUser(field)
 
 
-def _duplicate_field(exc: IntegrityError) -> str:
-    return "email" if "email" in str(exc.orig) else "username"
+def _raise_duplicate(exc: IntegrityError):
+    """Turn a unique-constraint violation from a concurrent writer into our error."""
+    message = str(exc.orig)
+    if "identities" in message:
+        raise DuplicateIdentity("identity") from exc
+    raise DuplicateUser("email" if "email" in message else "username") from exc

@@ -1,4 +1,4 @@
-"""The contract every store backend must honour. Parametrize `store` over new backends."""
+"""The contract every store backend must honour; `store` runs each test on every backend."""
 
 from __future__ import annotations
 
@@ -7,25 +7,29 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from auth.store import DuplicateUser, LastAdminError, Session, Ticket, UserNotFound
+from auth.store import (
+    AuditEvent,
+    AuditQuery,
+    DuplicateIdentity,
+    DuplicateUser,
+    InvitationError,
+    LastAdminError,
+    Session,
+    Ticket,
+    Token,
+    UserNotFound,
+    UserQuery,
+)
 from auth.store.sql import SQLStore, sqlite_engine
+from tests.auth.store.backends import new_spec
 
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
-BACKENDS = ["sqlite"]
 
 
 def make_store(backend: str, tmp_path):
-    if backend == "sqlite":
-        store = SQLStore(sqlite_engine(tmp_path / "users.db"))
-    else:  # pragma: no cover - a backend listed without a factory
-        raise AssertionError(backend)
+    store = new_spec(backend, tmp_path).open()
     store.create_schema()
     return store
-
-
-@pytest.fixture(params=BACKENDS)
-def store(request, tmp_path):
-    return make_store(request.param, tmp_path)
 
 
 def add(store, username="alice", email=None, roles=("viewer",), **kw):
@@ -256,3 +260,299 @@ def test_naive_datetimes_are_refused(store):
         store.create_user(
             username="x1x", email="x@example.com", password_hash="x", roles=(), now=datetime.now()
         )
+
+
+# --- user queries -------------------------------------------------------------
+def _people(store):
+    rows = [
+        ("amy", "Amy", "Zeller", ("viewer",)),
+        ("ben", "Ben", "Young", ("editor",)),
+        ("cat_1", "Cat", "Xu", ("editor", "viewer")),
+        ("dan", "Dan", "Young", ("admin",)),
+    ]
+    return {
+        name: add(store, name, first_name=first, last_name=last, roles=roles)
+        for name, first, last, roles in rows
+    }
+
+
+def test_search_matches_username_email_or_name_ignoring_case(store):
+    _people(store)
+    assert [u.username for u in store.list_users(UserQuery(search="YOUNG"))] == ["ben", "dan"]
+    assert [u.username for u in store.list_users(UserQuery(search="amy@EX"))] == ["amy"]
+    assert [u.username for u in store.list_users(UserQuery(search="cat"))] == ["cat_1"]
+    assert store.count_users(UserQuery(search="young")) == 2
+
+
+def test_search_takes_wildcards_and_quotes_literally(store):
+    _people(store)
+    assert [u.username for u in store.list_users(UserQuery(search="_"))] == ["cat_1"]
+    assert store.list_users(UserQuery(search="%")) == []
+    assert store.list_users(UserQuery(search="' OR 1=1 --")) == []
+
+
+def test_filter_by_role_and_status(store):
+    people = _people(store)
+    store.update_user(people["ben"].id, disabled=True)
+    store.record_login_failure(
+        people["amy"].id, now=NOW, max_attempts=1, lockout_until=NOW + timedelta(minutes=5)
+    )
+    guest = store.create_user(
+        username="gus",
+        email="",
+        password_hash=None,
+        roles=("viewer",),
+        now=NOW,
+        identity=("google", "sub-1"),
+    )
+
+    def names(**kw):
+        return [u.username for u in store.list_users(UserQuery(now=NOW, **kw))]
+
+    assert names(role="editor") == ["ben", "cat_1"]
+    assert names(status="disabled") == ["ben"]
+    assert names(status="locked") == ["amy"]
+    assert names(status="active") == ["cat_1", "dan", "gus"]
+    assert names(status="guest") == ["gus"]
+    assert names(role="viewer", status="active") == ["cat_1", "gus"]
+    assert store.count_users(UserQuery(status="locked", now=NOW)) == 1
+    assert guest.is_guest and guest.auth_source == "google"
+    # The lock expires: the same account is active again later.
+    later = NOW + timedelta(minutes=6)
+    assert store.count_users(UserQuery(status="locked", now=later)) == 0
+
+
+def test_sort_by_name_then_descending_with_stable_pages(store):
+    _people(store)
+    by_name = [u.username for u in store.list_users(UserQuery(sort="name"))]
+    assert by_name == ["cat_1", "ben", "dan", "amy"]
+    desc = [u.username for u in store.list_users(UserQuery(sort="username", descending=True))]
+    assert desc == ["dan", "cat_1", "ben", "amy"]
+    page1 = store.list_users(UserQuery(sort="name"), limit=2)
+    page2 = store.list_users(UserQuery(sort="name"), offset=2, limit=2)
+    assert [u.username for u in page1 + page2] == by_name
+
+
+def test_user_query_refuses_unknown_sort_or_status():
+    with pytest.raises(ValueError):
+        UserQuery(sort="password_hash")
+    with pytest.raises(ValueError):
+        UserQuery(status="locked")  # needs now
+    with pytest.raises(ValueError):
+        UserQuery(status="banned", now=NOW)
+
+
+def test_unlock_clears_the_lock_and_count(store):
+    user = add(store)
+    store.record_login_failure(
+        user.id, now=NOW, max_attempts=1, lockout_until=NOW + timedelta(hours=1)
+    )
+    assert store.get_user(user.id).is_locked(NOW)
+    user = store.unlock_user(user.id)
+    assert not user.is_locked(NOW) and user.failed_logins == 0
+    with pytest.raises(UserNotFound):
+        store.unlock_user(999)
+
+
+def test_email_verified_round_trips_and_is_editable(store):
+    user = add(store, email_verified=False)
+    assert store.get_user(user.id).email_verified is False
+    assert store.update_user(user.id, email_verified=True).email_verified is True
+
+
+# --- identities (OpenID Connect guests) -----------------------------------------
+def test_guest_is_found_by_provider_and_subject_only(store):
+    guest = store.create_user(
+        username="g1",
+        email="g@example.com",
+        password_hash=None,
+        roles=("viewer",),
+        now=NOW,
+        identity=("google", "abc"),
+    )
+    assert store.find_user_by_identity("google", "abc") == guest
+    assert store.find_user_by_identity("google", "ABC") is None  # subjects are exact
+    assert store.find_user_by_identity("okta", "abc") is None
+    with pytest.raises(DuplicateIdentity):
+        store.create_user(
+            username="g2",
+            email="g2@example.com",
+            password_hash=None,
+            roles=(),
+            now=NOW,
+            identity=("google", "abc"),
+        )
+    assert store.find_user("g2") is None  # nothing half-created
+
+
+def test_link_identity_to_an_existing_user(store):
+    alice = add(store)
+    store.link_identity(alice.id, "okta", "00u1")
+    assert store.find_user_by_identity("okta", "00u1").id == alice.id
+    assert not store.get_user(alice.id).is_guest  # linking does not turn her into a guest
+    bob = add(store, "bob")
+    with pytest.raises(DuplicateIdentity):
+        store.link_identity(bob.id, "okta", "00u1")
+    with pytest.raises(UserNotFound):
+        store.link_identity(999, "okta", "other")
+    store.delete_user(alice.id)
+    assert store.find_user_by_identity("okta", "00u1") is None
+
+
+def test_empty_emails_never_clash(store):
+    for name in ("g1", "g2"):
+        store.create_user(username=name, email="", password_hash=None, roles=(), now=NOW)
+    assert store.count_users() == 2
+    assert store.find_user("") is None
+
+
+# --- invitations ----------------------------------------------------------------
+def test_invitations_are_added_once_ignoring_case(store):
+    added = store.add_invitations(
+        ["New@Example.com", "new@example.com", "other@example.com"], now=NOW, invited_by="root"
+    )
+    assert added == ["New@Example.com", "other@example.com"]
+    assert store.add_invitations(["NEW@example.com"], now=NOW) == []
+    invitation = store.get_invitation("new@EXAMPLE.com")
+    assert (invitation.email, invitation.invited_by, invitation.used_at) == (
+        "New@Example.com",
+        "root",
+        None,
+    )
+    assert [i.email for i in store.list_invitations()] == ["New@Example.com", "other@example.com"]
+    assert store.remove_invitation("OTHER@example.com") is True
+    assert store.remove_invitation("other@example.com") is False
+
+
+def test_registering_uses_the_invitation_once(store):
+    store.add_invitations(["ann@example.com"], now=NOW)
+    ann = add(store, "ann", invitation="ANN@example.com")
+    used = store.get_invitation("ann@example.com")
+    assert used.used_at == NOW and used.used_by == "ann" and not used.is_usable(NOW)
+    store.delete_user(ann.id)
+    with pytest.raises(InvitationError):
+        add(store, "ann2", "ann@example.com", invitation="ann@example.com")
+    assert store.find_user("ann2") is None
+
+
+def test_expired_or_missing_invitation_creates_no_user(store):
+    store.add_invitations(["late@example.com"], now=NOW, expires_at=NOW + timedelta(days=1))
+    with pytest.raises(InvitationError):
+        store.create_user(
+            username="late",
+            email="late@example.com",
+            password_hash="x",
+            roles=(),
+            now=NOW + timedelta(days=2),
+            invitation="late@example.com",
+        )
+    with pytest.raises(InvitationError):
+        add(store, "nobody", invitation="nobody@example.com")
+    assert store.count_users() == 0
+    assert store.get_invitation("late@example.com").used_at is None
+
+
+def test_reinviting_renews_an_unused_invitation_but_not_a_used_one(store):
+    store.add_invitations(["a@example.com"], now=NOW, expires_at=NOW)
+    store.add_invitations(["a@example.com"], now=NOW, expires_at=NOW + timedelta(days=3))
+    assert store.get_invitation("a@example.com").is_usable(NOW + timedelta(days=1))
+    add(store, "a1", "a@example.com", invitation="a@example.com")
+    store.add_invitations(["a@example.com"], now=NOW, expires_at=NOW + timedelta(days=9))
+    assert store.get_invitation("a@example.com").used_by == "a1"
+
+
+# --- emailed tokens ---------------------------------------------------------------
+def _token(user_id, tid="tok", purpose="reset_password", lifetime=timedelta(hours=1)):
+    return Token(tid, purpose, user_id, "a@example.com", NOW, NOW + lifetime)
+
+
+def test_token_is_redeemed_once_for_its_purpose_before_expiry(store):
+    user = add(store)
+    store.add_token(_token(user.id))
+    assert store.redeem_token("tok", purpose="verify_email", now=NOW) is None
+    assert store.redeem_token("tok", purpose="reset_password", now=NOW) == _token(user.id)
+    assert store.redeem_token("tok", purpose="reset_password", now=NOW) is None
+    store.add_token(_token(user.id, "old", lifetime=timedelta(0)))
+    assert store.redeem_token("old", purpose="reset_password", now=NOW) is None
+
+
+def test_delete_tokens_of_a_user_by_purpose(store):
+    user, other = add(store), add(store, "bob")
+    store.add_token(_token(user.id, "r1"))
+    store.add_token(_token(user.id, "v1", purpose="verify_email"))
+    store.add_token(_token(other.id, "r2"))
+    assert store.delete_tokens(user.id, "reset_password") == 1
+    assert store.redeem_token("v1", purpose="verify_email", now=NOW) is not None
+    assert store.delete_tokens(other.id) == 1
+    store.add_token(_token(user.id, "r3"))
+    store.delete_user(user.id)
+    assert store.redeem_token("r3", purpose="reset_password", now=NOW) is None
+
+
+# --- counters -------------------------------------------------------------------
+def test_hit_counter_counts_per_key_and_window(store):
+    window = timedelta(minutes=10)
+    assert [store.hit_counter("reset:a", now=NOW, window=window) for _ in range(3)] == [1, 2, 3]
+    assert store.hit_counter("reset:b", now=NOW, window=window) == 1
+    assert store.hit_counter("reset:a", now=NOW + timedelta(minutes=10), window=window) == 1
+
+
+# --- audit log --------------------------------------------------------------------
+def _event(minutes, event="sign_in", outcome="success", target="alice", method="password"):
+    return AuditEvent(
+        at=NOW + timedelta(minutes=minutes),
+        event=event,
+        outcome=outcome,
+        actor=target if outcome == "success" else "",
+        target=target,
+        method=method,
+        ip="127.0.0.1",
+        detail="wrong password" if outcome == "failure" else "",
+    )
+
+
+def test_audit_events_round_trip_newest_first_with_filters(store):
+    store.add_audit(_event(0))
+    store.add_audit(_event(1, outcome="failure", target="bob"))
+    store.add_audit(_event(2, event="sign_out"))
+    events = store.list_audit()
+    assert [e.event for e in events] == ["sign_out", "sign_in", "sign_in"]
+    assert events[1].detail == "wrong password" and events[1].id is not None
+    assert events[2].at == NOW and events[2].at.tzinfo is not None
+    assert store.count_audit(AuditQuery(outcome="failure")) == 1
+    assert [e.target for e in store.list_audit(AuditQuery(actor="ALICE"))] == ["alice", "alice"]
+    assert store.count_audit(AuditQuery(target="bob")) == 1
+    window = AuditQuery(since=NOW + timedelta(minutes=1), until=NOW + timedelta(minutes=2))
+    assert [e.target for e in store.list_audit(window)] == ["bob"]
+    assert len(store.list_audit(offset=1, limit=1)) == 1
+
+
+def test_audit_per_day_groups_by_utc_day_event_method_outcome(store):
+    store.add_audit(_event(0, target="alice"))
+    store.add_audit(_event(1, target="alice"))
+    store.add_audit(_event(2, target="bob"))
+    store.add_audit(_event(3, outcome="failure", target="bob"))
+    store.add_audit(_event(24 * 60, method="google"))
+    rows = store.audit_per_day(AuditQuery(event="sign_in"))
+    summary = [(r.day.isoformat(), r.method, r.outcome, r.count, r.distinct_targets) for r in rows]
+    assert summary == [
+        ("2030-01-01", "password", "failure", 1, 1),
+        ("2030-01-01", "password", "success", 3, 2),
+        ("2030-01-02", "google", "success", 1, 1),
+    ]
+
+
+def test_prune_audit_deletes_only_older_events(store):
+    store.add_audit(_event(-60 * 24 * 400))
+    store.add_audit(_event(0))
+    assert store.prune_audit(before=NOW - timedelta(days=365)) == 1
+    assert store.count_audit() == 1
+
+
+def test_purge_removes_expired_tokens_and_past_counter_windows(store):
+    user = add(store)
+    store.add_token(_token(user.id, "gone", lifetime=timedelta(0)))
+    store.add_token(_token(user.id, "kept"))
+    store.hit_counter("k", now=NOW - timedelta(hours=2), window=timedelta(hours=1))
+    assert store.purge_expired(now=NOW) == 2
+    assert store.redeem_token("kept", purpose="reset_password", now=NOW) is not None
