@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SETTINGS_FILE = PROJECT_DIR / "settings.toml"
@@ -33,6 +34,25 @@ class BootstrapAdmin:
 
 
 @dataclass(frozen=True)
+class SmtpSettings:
+    """`[smtp]` in secrets: where and how emails leave the app."""
+
+    host: str
+    port: int
+    sender: str
+    security: str = "starttls"  # one of SMTP_SECURITY
+    username: str = ""
+    password: str = ""
+    timeout: float = 10.0
+
+
+SMTP_SECURITY = ("starttls", "ssl", "none")
+REGISTRATION_MODES = ("invite_only", "open", "disabled")
+CAPTCHA_KINDS = ("image", "none")
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+@dataclass(frozen=True)
 class Settings:
     cookie_secret: str
     pepper: str
@@ -48,6 +68,23 @@ class Settings:
     bcrypt_rounds: int = 12
     sqlite_path: Path = field(default_factory=lambda: PROJECT_DIR / "data" / "users.db")
     bootstrap_admin: BootstrapAdmin | None = None
+    # --- self-service: email, links, recovery, registration, captcha ---------
+    base_url: str = "http://localhost:8501"  # links in emails start with it, never the Host header
+    smtp: SmtpSettings | None = None  # None: emails are written to the server log instead
+    reset_link_lifetime: timedelta = timedelta(minutes=60)
+    verify_link_lifetime: timedelta = timedelta(hours=48)
+    emails_per_account_per_hour: int = 3
+    emails_per_address_per_hour: int = 10
+    registration: str = "invite_only"  # one of REGISTRATION_MODES
+    registration_domains: tuple[str, ...] = ()  # open registration: allowed email domains
+    default_roles: tuple[str, ...] = ()
+    require_email_verification: bool = True  # only when SMTP is configured
+    captcha: str = field(default_factory=lambda: _default_captcha())  # one of CAPTCHA_KINDS
+
+    @property
+    def email_verification_required(self) -> bool:
+        """New accounts confirm their email before signing in: asked for and possible."""
+        return self.require_email_verification and self.smtp is not None
 
 
 def _secret(secrets: Mapping[str, Any], section: str, key: str) -> str:
@@ -98,6 +135,7 @@ def load_settings(secrets: Mapping[str, Any], settings_file: Path = SETTINGS_FIL
         except KeyError as exc:
             raise ConfigError(f"[bootstrap_admin] {exc.args[0]} is missing in secrets") from exc
 
+    self_service = _self_service(raw, secrets, roles)
     return Settings(
         cookie_secret=_secret(secrets, "auth", "cookie_secret"),
         pepper=_secret(secrets, "passwords", "pepper"),
@@ -113,4 +151,106 @@ def load_settings(secrets: Mapping[str, Any], settings_file: Path = SETTINGS_FIL
         bcrypt_rounds=_number(passwords, "bcrypt_rounds", 12, 4, 16),
         sqlite_path=sqlite_path,
         bootstrap_admin=bootstrap,
+        **self_service,
     )
+
+
+# --- self-service settings: [app] base_url, [recovery], [registration], [captcha], [smtp] -----
+
+
+def _default_captcha() -> str:
+    # The generator deletes auth/captcha.py when the project was made without a captcha.
+    return "image" if (PROJECT_DIR / "auth" / "captcha.py").exists() else "none"
+
+
+def _choice(table: Mapping[str, Any], key: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = table.get(key, default)
+    if value not in allowed:
+        raise ConfigError(f"settings.toml: {key} must be one of {', '.join(allowed)}")
+    return value
+
+
+def _base_url(raw: Mapping[str, Any], secrets: Mapping[str, Any]) -> str:
+    value = (secrets.get("app") or {}).get("base_url") or raw.get("app", {}).get(
+        "base_url", "http://localhost:8501"
+    )
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or parts.query
+        or parts.fragment
+        or any(ch.isspace() for ch in value)
+    ):
+        raise ConfigError(
+            "[app] base_url must be the app's public address, like https://portal.example.com"
+        )
+    return value.rstrip("/")
+
+
+def _smtp(secrets: Mapping[str, Any]) -> SmtpSettings | None:
+    table = secrets.get("smtp") or {}
+    if not table.get("host"):
+        return None
+    where = "[smtp] in .streamlit/secrets.toml"
+    security = table.get("security", "starttls")
+    if security not in SMTP_SECURITY:
+        raise ConfigError(f"{where}: security must be one of {', '.join(SMTP_SECURITY)}")
+    host = str(table["host"])
+    if security == "none" and host not in LOOPBACK_HOSTS:
+        # A password or a reset link must never cross a network in clear text.
+        raise ConfigError(f'{where}: security = "none" is only allowed for a local test server')
+    port = table.get("port", {"starttls": 587, "ssl": 465, "none": 25}[security])
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise ConfigError(f"{where}: port must be a whole number from 1 to 65535")
+    sender = table.get("from", "")
+    if not isinstance(sender, str) or "@" not in sender or any(ch in sender for ch in "\r\n"):
+        raise ConfigError(f"{where}: from must be the sender's address, like app@example.com")
+    timeout = table.get("timeout_seconds", 10)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 120:
+        raise ConfigError(f"{where}: timeout_seconds must be a number from 1 to 120")
+    return SmtpSettings(
+        host=host,
+        port=port,
+        sender=sender,
+        security=security,
+        username=str(table.get("username", "")),
+        password=str(table.get("password", "")),
+        timeout=float(timeout),
+    )
+
+
+def _self_service(
+    raw: Mapping[str, Any], secrets: Mapping[str, Any], roles: tuple[str, ...]
+) -> dict[str, Any]:
+    recovery, registration = raw.get("recovery", {}), raw.get("registration", {})
+    default_roles = tuple(registration.get("default_roles", ()))
+    unknown = [r for r in default_roles if r not in roles]
+    if unknown:
+        raise ConfigError(f"settings.toml: default_roles has unknown roles: {', '.join(unknown)}")
+    if "admin" in default_roles:
+        raise ConfigError("settings.toml: default_roles must not give new accounts the admin role")
+    domains = tuple(str(d).strip().lower().lstrip("@") for d in registration.get("domains", ()))
+    captcha = _choice(raw.get("captcha", {}), "kind", _default_captcha(), CAPTCHA_KINDS)
+    if captcha == "image" and not (PROJECT_DIR / "auth" / "captcha.py").exists():
+        raise ConfigError('settings.toml: captcha kind = "image" but auth/captcha.py is missing')
+    return {
+        "base_url": _base_url(raw, secrets),
+        "smtp": _smtp(secrets),
+        "reset_link_lifetime": timedelta(
+            minutes=_number(recovery, "reset_link_minutes", 60, 5, 24 * 60)
+        ),
+        "verify_link_lifetime": timedelta(
+            hours=_number(recovery, "verify_link_hours", 48, 1, 24 * 14)
+        ),
+        "emails_per_account_per_hour": _number(recovery, "emails_per_account_per_hour", 3, 1, 100),
+        "emails_per_address_per_hour": _number(
+            recovery, "emails_per_address_per_hour", 10, 1, 10_000
+        ),
+        "registration": _choice(registration, "mode", "invite_only", REGISTRATION_MODES),
+        "registration_domains": tuple(d for d in domains if d),
+        "default_roles": default_roles,
+        "require_email_verification": bool(registration.get("require_email_verification", True)),
+        "captcha": captcha,
+    }

@@ -109,6 +109,8 @@ def set_password(services, user: User, new_password: str, *, keep_session: str |
         user.id, password_hash=new_hash, must_change_password=False, keep_an_admin=False
     )
     services.store.revoke_user_sessions(user.id, now=services.now(), keep=keep_session)
+    # A reset link mailed before the change must not undo it.
+    services.store.delete_tokens(user.id, "reset_password")
     log.info("password changed user=%s", user.username)
     return updated
 

@@ -6,16 +6,19 @@ from __future__ import annotations
 import email
 import email.policy
 import os
+import re
 import secrets
 import socket
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from auth import users
-from auth.config import Settings
+from auth.config import Settings, SmtpSettings
 from auth.services import Services, use_services
 from auth.sessions import issue_ticket, start_session
 from auth.store import User, open_store
@@ -102,47 +105,84 @@ def admin(make_user) -> User:
     return make_user("root", roles=("admin",))
 
 
+# --- email: a real SMTP server on loopback (aiosmtpd) ---------------------------------
+
+
 @dataclass
 class Mailbox:
-    """What the loopback SMTP server received: `messages` in arrival order."""
+    """What the loopback SMTP server received, oldest first."""
 
-    host: str
     port: int
-    messages: list[email.message.EmailMessage] = field(default_factory=list)
+    messages: list
 
-    def to(self, address: str) -> list[email.message.EmailMessage]:
-        return [m for m in self.messages if m["To"] == address]
+    def wait_for(self, count: int = 1, timeout: float = 10.0) -> list:
+        """The first `count` messages, waiting for background senders."""
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(self.messages) >= count, f"expected {count} emails, got {len(self.messages)}"
+        return self.messages[:count]
+
+    def last(self, to: str | None = None):
+        """The newest message (to `to`, if given), after waiting for at least one."""
+        self.wait_for(1)
+        found = [m for m in self.messages if to is None or m["To"] == to]
+        assert found, f"no email to {to}"
+        return found[-1]
+
+    def clear(self) -> None:
+        self.messages.clear()
+
+
+def link_in(message, page: str) -> str:
+    """The link to `page` in an email's body."""
+    body = message.get_content()
+    match = re.search(rf"https?://\S+/{page}\?token=\S+", body)
+    assert match, f"no {page} link in:\n{body}"
+    return match.group(0)
+
+
+def token_in(message, page: str) -> str:
+    return parse_qs(urlsplit(link_in(message, page)).query)["token"][0]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def smtp_server():
-    """A real SMTP server (aiosmtpd) on 127.0.0.1 and a free port; yields its Mailbox.
-
-    Without aiosmtpd the test is skipped (pip install -r requirements-dev.txt);
-    with CI=true it fails instead.
-    """
+    """A real SMTP server on 127.0.0.1 that keeps every message it receives."""
     try:
         from aiosmtpd.controller import Controller
     except ImportError:
         if os.environ.get("CI") == "true":
             raise
-        pytest.skip("aiosmtpd is not installed: pip install -r requirements-dev.txt")
+        pytest.skip("aiosmtpd is missing: pip install -r requirements-dev.txt")
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    box = Mailbox("127.0.0.1", port)
+    messages: list = []
 
     class Handler:
-        async def handle_DATA(self, server, session, envelope):
-            box.messages.append(
-                email.message_from_bytes(envelope.content, policy=email.policy.default)
-            )
-            return "250 Message accepted for delivery"
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+            content = envelope.content.replace(b"\r\n", b"\n")
+            messages.append(email.message_from_bytes(content, policy=email.policy.default))
+            return "250 OK"
 
-    controller = Controller(Handler(), hostname=box.host, port=port)
+    controller = Controller(Handler(), hostname="127.0.0.1", port=_free_port())
     controller.start()
-    try:
-        yield box
-    finally:
-        controller.stop()
+    yield Mailbox(port=controller.port, messages=messages)
+    controller.stop()
+
+
+@pytest.fixture
+def mail(services, smtp_server) -> Mailbox:
+    """The services send email to the loopback server (`[smtp]` configured)."""
+    services.settings = replace(
+        services.settings,
+        smtp=SmtpSettings(
+            host="127.0.0.1", port=smtp_server.port, sender="app@example.com", security="none"
+        ),
+    )
+    return smtp_server
