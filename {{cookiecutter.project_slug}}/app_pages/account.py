@@ -9,6 +9,9 @@ from auth.services import get_services
 from auth.validators import MAX_EMAIL_CHARS, MAX_NAME_CHARS
 
 text = account.markdown_literal
+# One more than the longest valid value: longer input arrives whole and is refused
+# with a message, instead of being cut silently by the input box.
+CONFIRM_CHARS = 256
 
 services = get_services()
 identity = require_role()
@@ -34,8 +37,8 @@ st.write(f"**Roles:** {text(', '.join(user.roles)) or 'none'}")
 
 st.subheader("Name")
 with st.form("name"):
-    first = st.text_input("First name", value=user.first_name, max_chars=MAX_NAME_CHARS)
-    last = st.text_input("Last name", value=user.last_name, max_chars=MAX_NAME_CHARS)
+    first = st.text_input("First name", value=user.first_name, max_chars=MAX_NAME_CHARS + 1)
+    last = st.text_input("Last name", value=user.last_name, max_chars=MAX_NAME_CHARS + 1)
     save_name = st.form_submit_button("Save name")
 if save_name:
     try:
@@ -56,7 +59,7 @@ else:
     st.subheader("Change email")
     with st.form("change_email", clear_on_submit=True):
         new_email = st.text_input(
-            "New email address", max_chars=MAX_EMAIL_CHARS, autocomplete="email"
+            "New email address", max_chars=MAX_EMAIL_CHARS + 1, autocomplete="email"
         )
         email_password = st.text_input(
             "Password",
@@ -148,7 +151,7 @@ with st.form("delete_account", clear_on_submit=True):
             autocomplete="current-password",
             key="delete_password",
         )
-    confirmation = st.text_input("Type your username to confirm")
+    confirmation = st.text_input("Type your username to confirm", max_chars=CONFIRM_CHARS)
     delete = st.form_submit_button("Delete my account", type="primary")
 if delete:
     try:

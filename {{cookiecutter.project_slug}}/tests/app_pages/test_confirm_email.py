@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from auth import account
-from auth.config import SmtpSettings
 from auth.sessions import verify_session
 from tests.app_pages.support import MAIN, app, errors, menu_titles, page, titles
 from tests.conftest import PASSWORD
@@ -19,13 +17,9 @@ INVALID = "This link is invalid, already used or expired. Ask for a new one on y
 LINK_RE = re.compile(r"https?://\S+/confirm_email\?token=\S+")
 
 
-@pytest.fixture
-def mailbox(services, smtp_server):
-    smtp = SmtpSettings(
-        host=smtp_server.host, port=smtp_server.port, sender="portal@example.com", security="none"
-    )
-    services.settings = replace(services.settings, smtp=smtp)
-    return smtp_server
+def to(mail, address: str) -> list:
+    """The messages the loopback server received for `address`."""
+    return [m for m in mail.messages if m["To"] == address]
 
 
 @pytest.fixture
@@ -34,11 +28,11 @@ def bob(make_user):
 
 
 @pytest.fixture
-def link(services, mailbox, bob, sign_in):
+def link(services, mail, bob, sign_in):
     """Bob asked for NEW_EMAIL on his account page; the link as the mail carries it."""
     identity = verify_session(services, sign_in(bob))
     account.request_email_change(services, identity, NEW_EMAIL, PASSWORD)
-    [message] = mailbox.to(NEW_EMAIL)
+    [message] = to(mail, NEW_EMAIL)
     return LINK_RE.search(message.get_content()).group(0)
 
 
@@ -49,9 +43,7 @@ def open_link(link: str, token: str | None = None):
     return at.run()
 
 
-def test_opening_the_link_changes_the_email_and_notifies_the_old_address(
-    services, mailbox, bob, link
-):
+def test_opening_the_link_changes_the_email_and_notifies_the_old_address(services, mail, bob, link):
     at = open_link(link)  # another browser: nobody is signed in
     assert not at.exception
     assert titles(at) == ["Confirm email address"]
@@ -59,7 +51,7 @@ def test_opening_the_link_changes_the_email_and_notifies_the_old_address(
         f"Your email address is now {account.markdown_literal(NEW_EMAIL)}."
     ]
     assert services.store.get_user(bob.id).email == NEW_EMAIL
-    [notice] = mailbox.to("bob@example.com")
+    [notice] = to(mail, "bob@example.com")
     assert NEW_EMAIL in notice.get_content()
     # The token leaves the address bar; a rerun shows the same outcome.
     assert "token" not in at.query_params

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from auth import account, audit, tokens
-from auth.config import SmtpSettings
 from auth.login import authenticate
 from auth.sessions import issue_ticket, start_session, verify_session
 from auth.store import AuditQuery
@@ -30,7 +28,7 @@ ODD_BUT_FINE_NAMES = [
     "Robert'); DROP TABLE users;--",
     "<script>alert(1)</script>",
     "[click](https://evil.example)",
-    "👩‍",  # an emoji without its joiner partner is still printable
+    "Ada 🙂",
 ]
 BAD_NAMES = [
     ("x" * 101, "First name can have at most 100 characters."),
@@ -39,6 +37,11 @@ BAD_NAMES = [
     ("Ann\u202eevil", "First name contains characters that are not allowed."),
     ("Ann\x1b[31m", "First name contains characters that are not allowed."),
 ]
+
+
+def to(mail, address: str) -> list:
+    """The messages the loopback server received for `address`."""
+    return [m for m in mail.messages if m["To"] == address]
 
 
 @pytest.fixture
@@ -55,16 +58,6 @@ def token(bob, sign_in):
 @pytest.fixture
 def identity(services, token):
     return verify_session(services, token)
-
-
-@pytest.fixture
-def mailbox(services, smtp_server):
-    """The services send through the loopback SMTP server."""
-    smtp = SmtpSettings(
-        host=smtp_server.host, port=smtp_server.port, sender="portal@example.com", security="none"
-    )
-    services.settings = replace(services.settings, smtp=smtp)
-    return smtp_server
 
 
 def events(services, event: str) -> list[tuple[str, str, str]]:
@@ -134,21 +127,19 @@ def test_markdown_literal_disarms_links_and_emphasis():
 # --- email --------------------------------------------------------------------
 
 
-def test_email_change_takes_effect_when_the_emailed_link_is_opened(
-    services, mailbox, identity, bob
-):
+def test_email_change_takes_effect_when_the_emailed_link_is_opened(services, mail, identity, bob):
     assert account.request_email_change(services, identity, NEW, PASSWORD) is True
     assert services.store.get_user(bob.id).email == "bob@example.com"  # not yet
-    [confirmation] = mailbox.messages
+    [confirmation] = mail.messages
     assert confirmation["To"] == NEW
-    assert confirmation["From"] == "portal@example.com"
+    assert confirmation["From"] == "app@example.com"
     link = link_in(confirmation)
     assert link.startswith(services.settings.base_url + "/confirm_email?token=")
 
     updated = account.confirm_email_change(services, secret_of(link))
     assert updated.email == NEW and updated.email_verified
     assert services.store.get_user(bob.id).email == NEW
-    [notice] = mailbox.to("bob@example.com")
+    [notice] = to(mail, "bob@example.com")
     assert NEW in notice.get_content()
     assert "token" not in notice.get_content()
     assert authenticate(services, NEW, PASSWORD).id == bob.id
@@ -158,28 +149,28 @@ def test_email_change_takes_effect_when_the_emailed_link_is_opened(
     ]
 
 
-def test_confirmation_link_works_once(services, mailbox, identity, bob):
+def test_confirmation_link_works_once(services, mail, identity, bob):
     account.request_email_change(services, identity, NEW, PASSWORD)
-    secret = secret_of(link_in(mailbox.messages[0]))
+    secret = secret_of(link_in(mail.messages[0]))
     assert account.confirm_email_change(services, secret) is not None
     services.store.update_user(bob.id, email="bob@example.com", keep_an_admin=False)
     assert account.confirm_email_change(services, secret) is None
     assert services.store.get_user(bob.id).email == "bob@example.com"
 
 
-def test_confirmation_link_fails_after_it_expires(services, mailbox, identity, bob, clock):
+def test_confirmation_link_fails_after_it_expires(services, mail, identity, bob, clock):
     account.request_email_change(services, identity, NEW, PASSWORD)
-    secret = secret_of(link_in(mailbox.messages[0]))
+    secret = secret_of(link_in(mail.messages[0]))
     clock.advance(hours=24, seconds=1)
     assert account.confirm_email_change(services, secret) is None
     assert services.store.get_user(bob.id).email == "bob@example.com"
-    assert len(mailbox.messages) == 1  # no notification either
+    assert len(mail.messages) == 1  # no notification either
 
 
-def test_only_the_newest_confirmation_link_works(services, mailbox, identity, bob):
+def test_only_the_newest_confirmation_link_works(services, mail, identity, bob):
     account.request_email_change(services, identity, "typo@exmaple.com", PASSWORD)
     account.request_email_change(services, identity, NEW, PASSWORD)
-    first, second = (secret_of(link_in(m)) for m in mailbox.messages)
+    first, second = (secret_of(link_in(m)) for m in mail.messages)
     assert account.confirm_email_change(services, first) is None
     assert account.confirm_email_change(services, second).email == NEW
 
@@ -202,23 +193,23 @@ def test_a_link_for_another_purpose_does_not_change_the_email(services, bob):
     assert services.store.get_user(bob.id).email == "bob@example.com"
 
 
-def test_wrong_password_is_refused_counted_and_sends_nothing(services, mailbox, identity, bob):
+def test_wrong_password_is_refused_counted_and_sends_nothing(services, mail, identity, bob):
     with pytest.raises(ValidationError) as caught:
         account.request_email_change(services, identity, NEW, "not my password")
     assert caught.value.problems == [account.WRONG_PASSWORD]
     assert services.store.get_user(bob.id).failed_logins == 1
-    assert mailbox.messages == []
+    assert mail.messages == []
     assert events(services, audit.EMAIL_CHANGE) == [("failure", "bob", "wrong password")]
 
 
-def test_wrong_passwords_lock_the_account_like_sign_in(services, mailbox, identity, bob):
+def test_wrong_passwords_lock_the_account_like_sign_in(services, mail, identity, bob):
     for _ in range(services.settings.max_failed_attempts):
         with pytest.raises(ValidationError):
             account.request_email_change(services, identity, NEW, "guess")
     with pytest.raises(ValidationError) as caught:
         account.request_email_change(services, identity, NEW, PASSWORD)
     assert caught.value.problems == [account.LOCKED]
-    assert mailbox.messages == []
+    assert mail.messages == []
     assert authenticate(services, "bob", PASSWORD) is None  # sign-in is locked too
     assert ("failure", "bob", "account page") in events(services, audit.LOCKOUT)
 
@@ -252,52 +243,50 @@ def test_wrong_passwords_lock_the_account_like_sign_in(services, mailbox, identi
     ],
 )
 def test_bad_new_email_is_refused_and_nothing_is_sent(
-    services, mailbox, identity, bob, new_email, problem
+    services, mail, identity, bob, new_email, problem
 ):
     with pytest.raises(ValidationError) as caught:
         account.request_email_change(services, identity, new_email, PASSWORD)
     assert caught.value.problems == [problem]
-    assert mailbox.messages == []
+    assert mail.messages == []
     assert services.store.get_user(bob.id).failed_logins == 0
     assert services.store.get_user(bob.id).email == "bob@example.com"
 
 
-def test_a_taken_address_gets_the_same_answer_and_no_mail(
-    services, mailbox, identity, bob, make_user
-):
+def test_a_taken_address_gets_the_same_answer_and_no_mail(services, mail, identity, bob, make_user):
     carol = make_user("carol", email="carol@example.com")
     assert account.request_email_change(services, identity, "Carol@example.com", PASSWORD) is True
-    assert mailbox.messages == []
+    assert mail.messages == []
     assert services.store.get_user(bob.id).email == "bob@example.com"
     assert services.store.get_user(carol.id).email == "carol@example.com"
     assert events(services, audit.EMAIL_CHANGE) == [("failure", "bob", "address taken")]
 
 
 def test_an_address_taken_before_the_link_is_opened_is_not_stolen(
-    services, mailbox, identity, bob, make_user
+    services, mail, identity, bob, make_user
 ):
     account.request_email_change(services, identity, NEW, PASSWORD)
     carol = make_user("carol", email=NEW)
-    assert account.confirm_email_change(services, secret_of(link_in(mailbox.messages[0]))) is None
+    assert account.confirm_email_change(services, secret_of(link_in(mail.messages[0]))) is None
     assert services.store.get_user(bob.id).email == "bob@example.com"
     assert services.store.get_user(carol.id).email == NEW
 
 
-def test_confirmation_emails_are_rate_limited_per_account(services, mailbox, identity, bob, clock):
+def test_confirmation_emails_are_rate_limited_per_account(services, mail, identity, bob, clock):
     limit = services.settings.emails_per_account_per_hour
     for n in range(limit):
         account.request_email_change(services, identity, f"new{n}@example.com", PASSWORD)
     with pytest.raises(ValidationError) as caught:
         account.request_email_change(services, identity, NEW, PASSWORD)
     assert caught.value.problems == [account.TOO_MANY_EMAILS]
-    assert len(mailbox.messages) == limit
+    assert len(mail.messages) == limit
     clock.advance(hours=1)
     account.request_email_change(services, identity, NEW, PASSWORD)
-    assert len(mailbox.messages) == limit + 1
+    assert len(mail.messages) == limit + 1
 
 
 def test_confirmation_emails_are_rate_limited_per_address(
-    services, mailbox, make_user, sign_in, clock
+    services, mail, make_user, sign_in, clock
 ):
     limit = services.settings.emails_per_address_per_hour
     for n in range(limit):
@@ -307,7 +296,7 @@ def test_confirmation_emails_are_rate_limited_per_address(
     with pytest.raises(ValidationError) as caught:
         account.request_email_change(services, who, NEW, PASSWORD)
     assert caught.value.problems == [account.TOO_MANY_EMAILS]
-    assert len(mailbox.to(NEW)) == limit
+    assert len(to(mail, NEW)) == limit
 
 
 def test_without_smtp_the_link_goes_to_the_server_log_and_still_works(
@@ -446,12 +435,10 @@ def test_end_other_sessions_keeps_this_one(services, bob, identity, make_user, s
 # --- deletion -----------------------------------------------------------------
 
 
-def test_delete_account_removes_the_user_sessions_and_links(
-    services, mailbox, bob, identity, sign_in
-):
+def test_delete_account_removes_the_user_sessions_and_links(services, mail, bob, identity, sign_in):
     other = sign_in(bob)
     account.request_email_change(services, identity, NEW, PASSWORD)
-    secret = secret_of(link_in(mailbox.messages[0]))
+    secret = secret_of(link_in(mail.messages[0]))
     account.delete_account(services, identity, confirmation="bob", password=PASSWORD)
     assert services.store.get_user(bob.id) is None
     assert verify_session(services, other) is None
