@@ -20,6 +20,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
 from auth import audit, mailer, passwords, tokens, users, validators
 from auth.sessions import live_sessions, plausible_token
@@ -128,14 +129,14 @@ def update_name(services, identity, first_name: str, last_name: str) -> User:
 
 def confirmation_link(services, secret: str) -> str:
     """The link to the confirmation page; the base URL comes from settings, never a request."""
-    return f"{services.settings.base_url.rstrip('/')}/{CONFIRM_PAGE}?token={secret}"
+    return f"{services.settings.base_url}/{CONFIRM_PAGE}?token={quote(secret, safe='')}"
 
 
 def request_email_change(services, identity, new_email: str, password: str) -> bool:
     """Email a confirmation link to `new_email`; the address changes when it is opened.
 
-    Needs the current password. Returns whether the mail went out (False: SMTP is
-    not configured, the link is in the server log for an administrator). A taken
+    Needs the current password. Returns whether the mail is being sent (False: SMTP
+    is not configured, the link is in the server log for an administrator). A taken
     address gets the same answer as a free one, and no mail, so the form does not
     tell who has an account.
     """
@@ -174,7 +175,9 @@ def request_email_change(services, identity, new_email: str, password: str) -> b
     )
     app = services.settings.app_name
     hours = int(EMAIL_LINK_LIFETIME.total_seconds() // 3600)
-    sent = mailer.send_mail(
+    # Sent from a background thread, like every mail a person could use to tell
+    # accounts apart: how long SMTP takes must not show whether the address was free.
+    mailer.send_mail_later(
         services,
         new_email,
         f"Confirm your new email address for {app}",
@@ -185,7 +188,7 @@ def request_email_change(services, identity, new_email: str, password: str) -> b
         "If you did not ask for this, ignore this message: nothing changes.\n",
     )
     _record(services, identity, audit.EMAIL_CHANGE, detail="confirmation sent")
-    return sent
+    return services.settings.smtp is not None
 
 
 def confirm_email_change(services, secret: str) -> User | None:

@@ -247,7 +247,7 @@ def test_email_change_sends_a_link_and_changes_nothing_yet(services, mail, bob, 
     assert successes(at) == [EMAIL_SENT]
     assert not at.error
     assert services.store.get_user(bob.id).email == "bob@example.com"
-    [message] = mail.messages
+    [message] = mail.wait_for(1)
     assert message["To"] == NEW_EMAIL
     assert LINK_RE.search(message.get_content())
     assert form_block(at, "change_email").proto.form.clear_on_submit

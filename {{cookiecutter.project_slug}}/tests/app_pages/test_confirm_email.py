@@ -32,6 +32,7 @@ def link(services, mail, bob, sign_in):
     """Bob asked for NEW_EMAIL on his account page; the link as the mail carries it."""
     identity = verify_session(services, sign_in(bob))
     account.request_email_change(services, identity, NEW_EMAIL, PASSWORD)
+    mail.wait_for(1)
     [message] = to(mail, NEW_EMAIL)
     return LINK_RE.search(message.get_content()).group(0)
 
