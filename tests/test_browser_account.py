@@ -120,7 +120,7 @@ def test_email_change_by_link_and_signing_out_another_browser(served_app, chromi
         expect(home_heading(other, admin["username"])).to_be_visible()
 
         page.goto(server.url + "account")
-        expect(page.get_by_role("heading", name="Account")).to_be_visible()
+        expect(page.get_by_role("heading", name="Account", exact=True)).to_be_visible()
         expect(page.get_by_text("This session")).to_be_visible()
         expect(page.get_by_text("Chrome on Linux").first).to_be_visible()
 
