@@ -157,7 +157,30 @@ def write_secrets(project_dir: Path, text: str) -> Path:
 #     REMOVALS = {"storage": remove_unchosen_storage}
 
 Removal = Callable[[object, Path], None]
-REMOVALS: dict[str, Removal] = {}
+
+# The SQL store serves both "sqlite" and "postgres"; auth/stauth_format.py (import and
+# export of streamlit-authenticator files) works on every backend and is always kept.
+SQL_STORE_FILES = [
+    "auth/store/sql.py",
+    "auth/store/migrate.py",
+    "migrations",
+    "tests/auth/store/test_migrations.py",
+]
+POSTGRES_FILES = ["auth/store/postgres.py", "tests/auth/store/test_postgres.py"]
+YAML_STORE_FILES: list[str] = []  # auth/store/yaml_store.py and its tests (YAML branch)
+
+
+def remove_unchosen_storage(choice: object, project_dir: Path) -> None:
+    files = {
+        "sqlite": SQL_STORE_FILES,
+        "postgres": SQL_STORE_FILES + POSTGRES_FILES,
+        "yaml": YAML_STORE_FILES,
+    }
+    keep = set(files.get(str(choice), []))
+    remove_paths(project_dir, sorted(set(unchosen(files, choice)) - keep))
+
+
+REMOVALS: dict[str, Removal] = {"storage": remove_unchosen_storage}
 
 
 def unchosen(files_by_value: dict[str, list[str]], choice: object) -> list[str]:

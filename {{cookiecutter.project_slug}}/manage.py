@@ -212,8 +212,10 @@ def open_services(ctx: Context) -> Iterator[Any]:
         store = open_store(settings)
     except (OSError, SQLAlchemyError) as exc:
         raise CommandError(
-            f"cannot open the user store {settings.sqlite_path}: {_first_line(exc)}"
+            f"cannot open the user store ({settings.storage_location}): {_first_line(exc)}"
         ) from None
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from None
     try:
         services = Services(settings=settings, store=store)
         created = ensure_bootstrap_admin(services)
@@ -222,7 +224,7 @@ def open_services(ctx: Context) -> Iterator[Any]:
         yield services
     except SQLAlchemyError as exc:
         raise CommandError(
-            f"the user store {settings.sqlite_path} failed: {_first_line(exc)}"
+            f"the user store ({settings.storage_location}) failed: {_first_line(exc)}"
         ) from None
     finally:
         engine = getattr(store, "engine", None)
@@ -413,10 +415,19 @@ def cmd_bootstrap_hash(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(ctx: Context, args: argparse.Namespace) -> int:
+    """Opening the store already migrated it (under a lock); report where it stands."""
     store = ctx.services.store
-    store.create_schema()
+    engine = getattr(store, "engine", None)
+    if engine is None:  # the YAML store has no schema to migrate
+        ctx.say(
+            f"{ctx.settings.storage_location} needs no migrations ({store.count_users()} users)."
+        )
+        return EXIT_OK
+    from auth.store.migrate import current_revision
+
     ctx.say(
-        f"The schema of {ctx.settings.sqlite_path} is up to date ({store.count_users()} users)."
+        f"The schema of the {ctx.settings.storage_location} is at revision "
+        f"{current_revision(engine)}, the newest ({store.count_users()} users)."
     )
     return EXIT_OK
 

@@ -216,6 +216,21 @@ def test_remove_unchosen_calls_each_registered_removal_with_its_answer(tmp_path)
     assert not (tmp_path / "auth" / "store" / "yaml.py").exists()
 
 
+@pytest.mark.parametrize("choice", ["sqlite", "postgres", "yaml"])
+def test_storage_keeps_only_the_chosen_backends_files(tmp_path, choice):
+    every = post.SQL_STORE_FILES + post.POSTGRES_FILES + post.YAML_STORE_FILES
+    for relative in every:
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("", encoding="utf-8")
+    post.remove_unchosen_storage(choice, tmp_path)
+    kept = {
+        "sqlite": post.SQL_STORE_FILES,
+        "postgres": post.SQL_STORE_FILES + post.POSTGRES_FILES,
+        "yaml": post.YAML_STORE_FILES,
+    }[choice]
+    assert sorted(r for r in every if (tmp_path / r).exists()) == sorted(kept)
+
+
 def test_every_registered_removal_belongs_to_a_question():
     assert set(post.REMOVALS) <= set(questions())
 
@@ -247,7 +262,8 @@ def test_next_steps_quote_a_folder_with_spaces(tmp_path):
     assert f"cd '{folder}'" in post.next_steps(ANSWERS, folder, "pw")
 
 
-def test_main_writes_secrets_and_prints_the_password_once(tmp_path, capsys):
+def test_main_writes_secrets_and_prints_the_password_once(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(post, "remove_unchosen", lambda answers, project_dir: None)  # no files here
     assert post.main(json.dumps(ANSWERS | {"_template": "x"}), project_dir=tmp_path) == 0
     out, err = capsys.readouterr()
     (password,) = PASSWORD_RE.findall(out)

@@ -6,6 +6,7 @@ with a message that says which key to fix.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -66,7 +67,6 @@ class Settings:
     lockout: timedelta = timedelta(minutes=15)
     min_password_length: int = 12
     bcrypt_rounds: int = 12
-    sqlite_path: Path = field(default_factory=lambda: PROJECT_DIR / "data" / "users.db")
     bootstrap_admin: BootstrapAdmin | None = None
     # --- self-service: email, links, recovery, registration, captcha ---------
     base_url: str = "http://localhost:8501"  # links in emails start with it, never the Host header
@@ -85,6 +85,22 @@ class Settings:
     def email_verification_required(self) -> bool:
         """New accounts confirm their email before signing in: asked for and possible."""
         return self.require_email_verification and self.smtp is not None
+
+    # --- storage (settings.toml [storage]; PostgreSQL from secrets or DATABASE_URL) ---
+    storage_backend: str = "sqlite"
+    sqlite_path: Path = field(default_factory=lambda: PROJECT_DIR / "data" / "users.db")
+    yaml_path: Path = field(default_factory=lambda: PROJECT_DIR / "data" / "config.yaml")
+    # Holds the database password: kept out of repr, never printed (see storage_location).
+    database_url: str | None = field(default=None, repr=False)
+
+    @property
+    def storage_location(self) -> str:
+        """Where the users are stored, fit for messages: never the database password."""
+        if self.storage_backend == "sqlite":
+            return f"SQLite file {self.sqlite_path}"
+        if self.storage_backend == "yaml":
+            return f"YAML file {self.yaml_path}"
+        return f"PostgreSQL database {_describe_url(self.database_url)}"
 
 
 def _secret(secrets: Mapping[str, Any], section: str, key: str) -> str:
@@ -106,8 +122,13 @@ def _number(table: Mapping[str, Any], key: str, default: int, low: int, high: in
     return value
 
 
-def load_settings(secrets: Mapping[str, Any], settings_file: Path = SETTINGS_FILE) -> Settings:
-    """Build Settings from the settings file and a secrets mapping (e.g. st.secrets)."""
+def load_settings(
+    secrets: Mapping[str, Any],
+    settings_file: Path = SETTINGS_FILE,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Build Settings from the settings file, a secrets mapping (e.g. st.secrets) and the
+    environment (`DATABASE_URL`; default os.environ)."""
     try:
         raw = tomllib.loads(settings_file.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -120,10 +141,6 @@ def load_settings(secrets: Mapping[str, Any], settings_file: Path = SETTINGS_FIL
     roles = tuple(raw.get("roles", {}).get("available", ("admin", "editor", "viewer")))
     if "admin" not in roles:
         roles = ("admin", *roles)
-
-    sqlite_path = Path(raw.get("storage", {}).get("sqlite_path", "data/users.db"))
-    if not sqlite_path.is_absolute():
-        sqlite_path = settings_file.parent / sqlite_path
 
     bootstrap = None
     if secrets.get("bootstrap_admin"):
@@ -149,9 +166,9 @@ def load_settings(secrets: Mapping[str, Any], settings_file: Path = SETTINGS_FIL
         lockout=timedelta(minutes=_number(login, "lockout_minutes", 15, 1, 24 * 60)),
         min_password_length=_number(passwords, "min_length", 12, 8, 128),
         bcrypt_rounds=_number(passwords, "bcrypt_rounds", 12, 4, 16),
-        sqlite_path=sqlite_path,
         bootstrap_admin=bootstrap,
         **self_service,
+        **_storage(raw.get("storage", {}), settings_file.parent, secrets, environ),
     )
 
 
@@ -254,3 +271,120 @@ def _self_service(
         "require_email_verification": bool(registration.get("require_email_verification", True)),
         "captcha": captcha,
     }
+
+
+# --- storage -------------------------------------------------------------------------
+STORAGE_BACKENDS = ("sqlite", "yaml", "postgres")
+SQL_SECRETS = "[connections.sql] in .streamlit/secrets.toml"
+_URL_FIELDS = ("dialect", "host", "port", "database", "username", "password", "query")
+
+
+def _storage(
+    table: Mapping[str, Any],
+    folder: Path,
+    secrets: Mapping[str, Any],
+    environ: Mapping[str, str] | None,
+) -> dict[str, Any]:
+    backend = table.get("backend", "sqlite")
+    if backend not in STORAGE_BACKENDS:
+        raise ConfigError(f"settings.toml: [storage] backend must be one of {STORAGE_BACKENDS}")
+    values: dict[str, Any] = {"storage_backend": backend}
+    for key, default in (("sqlite_path", "data/users.db"), ("yaml_path", "data/config.yaml")):
+        value = table.get(key, default)
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"settings.toml: [storage] {key} must be a file path")
+        path = Path(value)
+        values[key] = path if path.is_absolute() else folder / path
+    if backend == "postgres":
+        values["database_url"] = _database_url(secrets, os.environ if environ is None else environ)
+    return values
+
+
+def _database_url(secrets: Mapping[str, Any], environ: Mapping[str, str]) -> str:
+    """The PostgreSQL URL: [connections.sql] in secrets (Streamlit's way), else DATABASE_URL.
+
+    Error messages name the key, never the value: it may hold the password.
+    """
+    section = (secrets.get("connections") or {}).get("sql")
+    if section is None:
+        url = environ.get("DATABASE_URL", "")
+        if not url:
+            raise ConfigError(
+                f"storage is PostgreSQL but neither {SQL_SECRETS} nor the DATABASE_URL "
+                "environment variable is set; see README.md, section Storage"
+            )
+        return _checked_url(url, "the DATABASE_URL environment variable")
+    if not isinstance(section, Mapping):
+        raise ConfigError(f"{SQL_SECRETS} must be a table with url, or host, database, ...")
+    if "url" in section:
+        url = section["url"]
+        if not isinstance(url, str) or not url:
+            raise ConfigError(f"{SQL_SECRETS}: url must be a database URL")
+        return _checked_url(url, f"{SQL_SECRETS}: url")
+    return _url_from_fields(section)
+
+
+def _url_from_fields(section: Mapping[str, Any]) -> str:
+    from sqlalchemy.engine import URL
+
+    unknown = set(section) - set(_URL_FIELDS)
+    if unknown:
+        raise ConfigError(f"{SQL_SECRETS}: unknown key {sorted(unknown)[0]}")
+    for key in ("host", "database", "username"):
+        if not isinstance(section.get(key), str) or not section[key]:
+            raise ConfigError(f"{SQL_SECRETS}: {key} is missing")
+    port = section.get("port", 5432)
+    if isinstance(port, str) and port.isdigit():
+        port = int(port)
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise ConfigError(f"{SQL_SECRETS}: port must be a number from 1 to 65535")
+    password = section.get("password")
+    if password is not None and not isinstance(password, str):
+        raise ConfigError(f"{SQL_SECRETS}: password must be a string")
+    query = section.get("query", {})
+    if not isinstance(query, Mapping) or not all(isinstance(v, str) for v in query.values()):
+        raise ConfigError(f'{SQL_SECRETS}: query must be a table of strings (sslmode = "require")')
+    dialect = section.get("dialect", "postgresql")
+    _check_dialect(dialect, f"{SQL_SECRETS}: dialect")
+    url = URL.create(
+        drivername=dialect,
+        username=section["username"],
+        password=password or None,
+        host=section["host"],
+        port=port,
+        database=section["database"],
+        query=dict(query),
+    )
+    return url.render_as_string(hide_password=False)
+
+
+def _checked_url(url: str, where: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        # Not the URL in the message: it may hold the password.
+        raise ConfigError(f"{where} is not a database URL (postgresql://user:pw@host/db)") from None
+    _check_dialect(parsed.drivername, where)
+    if not parsed.database:
+        raise ConfigError(f"{where} names no database (postgresql://user:pw@host/DATABASE)")
+    return url
+
+
+def _check_dialect(dialect: object, where: str) -> None:
+    backend = str(dialect).split("+")[0]
+    if backend not in ("postgresql", "postgres"):
+        raise ConfigError(f"{where} must be postgresql (storage is PostgreSQL)")
+
+
+def _describe_url(url: str | None) -> str:
+    """user@host:port/database of `url`, without the password."""
+    if not url:
+        return "(not configured)"
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{parsed.database} on {parsed.username or ''}@{parsed.host or 'localhost'}{port}"

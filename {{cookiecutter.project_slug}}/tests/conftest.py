@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import importlib.util
 import os
 import re
 import secrets
@@ -25,6 +26,8 @@ from auth.store import User, open_store
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PASSWORD = "plum orbit kettle 42"
+# The app's tests run on a file store: SQLite unless this project was generated with YAML.
+APP_TEST_BACKEND = "sqlite" if importlib.util.find_spec("auth.store.sql") else "yaml"
 
 
 @dataclass
@@ -51,7 +54,9 @@ def settings(tmp_path) -> Settings:
         app_name="Test Portal",
         roles=("admin", "editor", "viewer"),
         bcrypt_rounds=4,  # the minimum: tests check behaviour, not cost
+        storage_backend=APP_TEST_BACKEND,
         sqlite_path=tmp_path / "users.db",
+        yaml_path=tmp_path / "config.yaml",
     )
 
 

@@ -607,12 +607,14 @@ def test_bootstrap_hash_prints_a_secrets_line_that_verifies_with_the_pepper(cli)
     assert not passwords.verify_password(one_time, encoded, secrets.token_urlsafe(48))
 
 
-def test_migrate_creates_the_schema_and_says_so(tmp_path):
+def test_migrate_creates_the_schema_and_reports_its_revision(tmp_path):
+    from auth.store.migrate import head_revision
+
     cli = CLI(tmp_path)
     assert not cli.db.exists()
     result = cli.run("migrate")
     assert result.code == 0, result.err
-    assert "up to date" in result.out and str(cli.db) in result.out
+    assert f"revision {head_revision()}, the newest" in result.out and str(cli.db) in result.out
     assert cli.db.exists()
     assert cli.run("migrate").code == 0  # idempotent
     assert [u["username"] for u in cli.users()] == ["admin"]

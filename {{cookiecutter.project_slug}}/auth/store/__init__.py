@@ -1,5 +1,6 @@
 """Storage: one interface (`base.Store`), one backend per file."""
 
+from auth.config import ConfigError, Settings
 from auth.store.base import (
     ADMIN_ROLE,
     LOCAL,
@@ -40,14 +41,44 @@ __all__ = [
     "User",
     "UserNotFound",
     "UserQuery",
+    "open_engine",
     "open_store",
 ]
 
 
-def open_store(settings) -> Store:
-    """The store the settings ask for, with its schema in place."""
-    from auth.store.sql import SQLStore, sqlite_engine
-
-    store = SQLStore(sqlite_engine(settings.sqlite_path))
+def open_store(settings: Settings) -> Store:
+    """The store `settings.storage_backend` names, with its schema in place (migrated)."""
+    backend = settings.storage_backend
+    if backend == "yaml":
+        store = _backend("auth.store.yaml_store", backend).YAMLStore(settings.yaml_path)
+    elif backend == "postgres":
+        store = _backend("auth.store.postgres", backend).postgres_store(settings.database_url)
+    else:
+        store = _backend("auth.store.sql", backend).SQLStore(open_engine(settings))
     store.create_schema()
     return store
+
+
+def open_engine(settings: Settings):
+    """The SQLAlchemy engine of a SQL backend (sqlite or postgres)."""
+    if settings.storage_backend == "postgres":
+        return _backend("auth.store.postgres", "postgres").postgres_engine(settings.database_url)
+    if settings.storage_backend == "sqlite":
+        return _backend("auth.store.sql", "sqlite").sqlite_engine(settings.sqlite_path)
+    raise ConfigError(f"the {settings.storage_backend} storage has no SQL engine")
+
+
+def _backend(module: str, backend: str):
+    """Import a backend module lazily: only the chosen one is installed and generated."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and not exc.name.startswith("auth."):
+            missing = f"its library {exc.name} is not installed (pip install -r requirements.txt)"
+        else:
+            missing = "this project was generated without it"
+        raise ConfigError(
+            f'settings.toml asks for storage backend "{backend}", but {missing}'
+        ) from None

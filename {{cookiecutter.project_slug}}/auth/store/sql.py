@@ -10,7 +10,10 @@ when two writers upgrade their read locks at once.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+import functools
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -236,9 +239,22 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+# How long one operation keeps retrying lost serialization conflicts before the error is raised.
+RETRY_SECONDS = 30.0
+
+
+def _never(_exc: BaseException) -> bool:
+    return False
+
+
 class SQLStore(Store):
-    def __init__(self, engine: Engine):
+    def __init__(
+        self, engine: Engine, *, retryable: Callable[[BaseException], bool] = _never
+    ) -> None:
         self.engine = engine
+        # Which errors mean "rolled back, run it again" (postgres.is_retryable); none on SQLite,
+        # where BEGIN IMMEDIATE makes writers wait their turn instead.
+        self.retryable = retryable
 
     # --- plumbing -------------------------------------------------------------
     @contextlib.contextmanager
@@ -252,7 +268,10 @@ class SQLStore(Store):
             yield conn
 
     def create_schema(self) -> None:
-        metadata.create_all(self.engine)
+        """Apply the Alembic migrations up to the newest (see auth/store/migrate.py)."""
+        from auth.store.migrate import upgrade
+
+        upgrade(self.engine)
 
     def _user(self, conn: Connection, row: Row | None) -> User | None:
         if row is None:
@@ -696,6 +715,34 @@ class SQLStore(Store):
                 )
             ).rowcount
         return gone
+
+
+def _retried(operation: Callable) -> Callable:
+    """Run `operation` again, after a short random pause, when its transaction lost a conflict.
+
+    Every store operation is one transaction (or a read), so running it again from
+    the start is safe: the failed attempt was rolled back as a whole.
+    """
+
+    @functools.wraps(operation)
+    def run(self: SQLStore, *args, **kwargs):
+        deadline = time.monotonic() + RETRY_SECONDS
+        attempt = 0
+        while True:
+            try:
+                return operation(self, *args, **kwargs)
+            except Exception as exc:
+                if not self.retryable(exc) or time.monotonic() >= deadline:
+                    raise
+            attempt = min(attempt + 1, 7)
+            # Random jitter, at most 0.128 s, spreads the retries of colliding processes.
+            time.sleep(random.uniform(0, 0.001 * 2**attempt))  # noqa: S311 - not a secret
+
+    return run
+
+
+for _name in sorted(Store.__abstractmethods__ - {"create_schema"}):
+    setattr(SQLStore, _name, _retried(getattr(SQLStore, _name)))
 
 
 def _active_admin(user: User) -> bool:

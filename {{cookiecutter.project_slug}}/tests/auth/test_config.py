@@ -1,9 +1,11 @@
+import importlib.util
 import secrets
 from datetime import timedelta
 
 import pytest
 
 from auth.config import SETTINGS_FILE, ConfigError, load_settings
+from tests.auth.store.backends import BACKENDS
 from tests.conftest import PROJECT_DIR
 
 
@@ -26,13 +28,15 @@ def good_secrets(**override):
 def test_shipped_settings_file_loads_with_its_documented_defaults():
     if "{{" in SETTINGS_FILE.read_text():
         pytest.skip("template source, not a generated project: bake the template to run this")
-    settings = load_settings(good_secrets())
+    # A postgres bake needs a database URL; the others ignore it.
+    settings = load_settings(good_secrets(), environ={"DATABASE_URL": "postgresql://u@h/db"})
     assert settings.roles[0] == "admin"
     assert settings.idle_timeout == timedelta(hours=24)
     assert settings.max_failed_attempts == 5 and settings.lockout == timedelta(minutes=15)
     assert settings.min_password_length == 12 and settings.bcrypt_rounds == 12
     assert settings.sqlite_path == PROJECT_DIR / "data" / "users.db"
     assert 1 <= settings.session_lifetime.days <= 30
+    assert settings.storage_backend in BACKENDS  # the one chosen at generation is present
 
 
 @pytest.mark.parametrize(
@@ -92,3 +96,112 @@ def test_settings_file_values_are_checked(tmp_path):
     path.write_text("not = [valid")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_settings(good_secrets(), path)
+
+
+# --- storage -----------------------------------------------------------------------------
+PG_FIELDS = {
+    "dialect": "postgresql",
+    "host": "db.example.com",
+    "port": 6543,
+    "database": "portal",
+    "username": "app",
+    "password": "s3cret:/@pw",
+    "query": {"sslmode": "require"},
+}
+
+
+def _storage(tmp_path, table: str, secrets_extra=None, environ=None):
+    path = tmp_path / "settings.toml"
+    path.write_text(f"[storage]\n{table}\n")
+    return load_settings(good_secrets(**(secrets_extra or {})), path, environ=environ or {})
+
+
+def test_storage_defaults_to_sqlite_with_paths_relative_to_the_settings_file(tmp_path):
+    settings = _storage(tmp_path, 'yaml_path = "users/config.yaml"')
+    assert settings.storage_backend == "sqlite" and settings.database_url is None
+    assert settings.sqlite_path == tmp_path / "data" / "users.db"
+    assert settings.yaml_path == tmp_path / "users" / "config.yaml"
+    assert settings.storage_location == f"SQLite file {tmp_path / 'data' / 'users.db'}"
+    assert _storage(tmp_path, 'backend = "yaml"').storage_backend == "yaml"
+
+
+def test_unknown_backend_or_bad_path_is_refused_naming_the_key(tmp_path):
+    with pytest.raises(ConfigError, match=r"\[storage\] backend must be one of"):
+        _storage(tmp_path, 'backend = "mongodb"')
+    with pytest.raises(ConfigError, match=r"\[storage\] sqlite_path"):
+        _storage(tmp_path, "sqlite_path = 3")
+
+
+needs_sqlalchemy = pytest.mark.skipif(
+    importlib.util.find_spec("sqlalchemy") is None, reason="PostgreSQL URLs need SQLAlchemy"
+)
+
+
+@needs_sqlalchemy
+def test_postgres_url_from_connections_sql_fields(tmp_path):
+    settings = _storage(tmp_path, 'backend = "postgres"', {"connections": {"sql": PG_FIELDS}})
+    assert settings.database_url == (
+        "postgresql://app:s3cret%3A%2F%40pw@db.example.com:6543/portal?sslmode=require"
+    )
+    assert settings.storage_location == "PostgreSQL database portal on app@db.example.com:6543"
+    assert "s3cret" not in repr(settings)
+
+
+@needs_sqlalchemy
+def test_postgres_url_from_secrets_wins_over_database_url(tmp_path):
+    url = "postgresql://app:pw@from-secrets/portal"
+    settings = _storage(
+        tmp_path,
+        'backend = "postgres"',
+        {"connections": {"sql": {"url": url}}},
+        environ={"DATABASE_URL": "postgresql://app:pw@from-env/portal"},
+    )
+    assert settings.database_url == url
+    only_env = _storage(
+        tmp_path, 'backend = "postgres"', environ={"DATABASE_URL": "postgres://a:b@env/db"}
+    )
+    assert only_env.database_url == "postgres://a:b@env/db"
+
+
+@needs_sqlalchemy
+@pytest.mark.parametrize(
+    "sql, message",
+    [
+        (None, "neither .connections.sql. .* nor the DATABASE_URL"),
+        ({"url": ""}, "url must be a database URL"),
+        ({"url": "not a url with s3cret"}, "url is not a database URL"),
+        ({"url": "mysql://u:s3cret@h/db"}, "must be postgresql"),
+        ({"url": "postgresql://u:s3cret@h"}, "names no database"),
+        ({**PG_FIELDS, "host": ""}, "host is missing"),
+        ({k: v for k, v in PG_FIELDS.items() if k != "database"}, "database is missing"),
+        ({**PG_FIELDS, "port": "many"}, "port must be a number"),
+        ({**PG_FIELDS, "port": 70000}, "port must be a number"),
+        ({**PG_FIELDS, "dialect": "sqlite"}, "dialect must be postgresql"),
+        ({**PG_FIELDS, "query": {"sslmode": 1}}, "query must be a table of strings"),
+        ({**PG_FIELDS, "pasword": "typo"}, "unknown key pasword"),
+        ("postgresql://u:s3cret@h/db", "must be a table"),
+    ],
+)
+def test_bad_postgres_settings_name_the_key_never_the_password(tmp_path, sql, message):
+    extra = {} if sql is None else {"connections": {"sql": sql}}
+    with pytest.raises(ConfigError, match=message) as exc:
+        _storage(tmp_path, 'backend = "postgres"', extra)
+    assert "s3cret" not in str(exc.value)
+
+
+@needs_sqlalchemy
+def test_a_bad_database_url_variable_is_named(tmp_path):
+    with pytest.raises(ConfigError, match="DATABASE_URL environment variable is not") as exc:
+        _storage(tmp_path, 'backend = "postgres"', environ={"DATABASE_URL": "::s3cret::"})
+    assert "s3cret" not in str(exc.value)
+
+
+def test_a_backend_this_project_was_generated_without_is_a_clear_error(tmp_path, monkeypatch):
+    import sys
+
+    from auth.store import open_store
+
+    settings = _storage(tmp_path, 'backend = "yaml"')
+    monkeypatch.setitem(sys.modules, "auth.store.yaml_store", None)  # as if deleted
+    with pytest.raises(ConfigError, match='backend "yaml", but this project was generated without'):
+        open_store(settings)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,16 +19,8 @@ from auth.store import (
     UserNotFound,
     UserQuery,
 )
-from auth.store.sql import SQLStore, sqlite_engine
-from tests.auth.store.backends import new_spec
 
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
-
-
-def make_store(backend: str, tmp_path):
-    store = new_spec(backend, tmp_path).open()
-    store.create_schema()
-    return store
 
 
 def add(store, username="alice", email=None, roles=("viewer",), **kw):
@@ -151,57 +142,6 @@ def test_failures_lock_at_the_threshold_and_success_resets(store):
     store.record_login_success(user.id, now=NOW)
     user = store.get_user(user.id)
     assert user.locked_until is None and user.last_login_at == NOW
-
-
-def _hammer(path, user_id, rounds):
-    store = SQLStore(sqlite_engine(path))
-    for _ in range(rounds):
-        store.record_login_failure(
-            user_id, now=NOW, max_attempts=10**9, lockout_until=NOW + timedelta(minutes=1)
-        )
-
-
-def _register(path, name, results):
-    store = SQLStore(sqlite_engine(path))
-    try:
-        store.create_user(
-            username=name, email=f"{name}@example.com", password_hash="x", roles=(), now=NOW
-        )
-        results.put("created")
-    except DuplicateUser:
-        results.put("duplicate")
-
-
-def test_concurrent_counter_increments_are_never_lost(tmp_path):
-    store = make_store("sqlite", tmp_path)
-    user = add(store)
-    ctx = multiprocessing.get_context("spawn")
-    workers = [
-        ctx.Process(target=_hammer, args=(tmp_path / "users.db", user.id, 25)) for _ in range(8)
-    ]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(60)
-        assert worker.exitcode == 0
-    assert store.get_user(user.id).failed_logins == 200
-
-
-def test_two_concurrent_registrations_of_one_name_create_one_user(tmp_path):
-    store = make_store("sqlite", tmp_path)
-    ctx = multiprocessing.get_context("spawn")
-    results = ctx.Queue()
-    workers = [
-        ctx.Process(target=_register, args=(tmp_path / "users.db", "Same", results))
-        for _ in range(4)
-    ]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(60)
-    outcomes = sorted(results.get(timeout=5) for _ in workers)
-    assert outcomes == ["created", "duplicate", "duplicate", "duplicate"]
-    assert store.count_users() == 1
 
 
 # --- tickets and sessions -----------------------------------------------------
