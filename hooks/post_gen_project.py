@@ -180,7 +180,32 @@ def remove_unchosen_storage(choice: object, project_dir: Path) -> None:
     remove_paths(project_dir, sorted(set(unchosen(files, choice)) - keep))
 
 
-REMOVALS: dict[str, Removal] = {"storage": remove_unchosen_storage}
+def remove_unchosen_registration(choice: object, project_dir: Path) -> None:
+    """No self-registration: no registration page or module (recovery pages stay)."""
+    if choice == "disabled":
+        remove_paths(
+            project_dir,
+            [
+                "app_pages/register.py",
+                "auth/registration.py",
+                "tests/app_pages/test_register.py",
+                "tests/auth/test_registration.py",
+            ],
+        )
+
+
+def remove_unchosen_captcha(choice: object, project_dir: Path) -> None:
+    """No captcha: the module that needs the `captcha` package goes (requirements.txt
+    leaves the package out by itself); auth/captcha_field.py then draws nothing."""
+    if choice == "none":
+        remove_paths(project_dir, ["auth/captcha.py", "tests/auth/test_captcha.py"])
+
+
+REMOVALS: dict[str, Removal] = {
+    "storage": remove_unchosen_storage,
+    "registration": remove_unchosen_registration,
+    "captcha": remove_unchosen_captcha,
+}
 
 
 def unchosen(files_by_value: dict[str, list[str]], choice: object) -> list[str]:

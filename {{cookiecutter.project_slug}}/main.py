@@ -4,7 +4,7 @@ import streamlit as st
 
 from auth.config import ConfigError
 from auth.guard import current_identity
-from auth.navigation import menu_pages, visible_pages
+from auth.navigation import visible_pages
 from auth.services import get_services
 from menu import follow_sidebar_clicks, render_sidebar
 
@@ -24,8 +24,7 @@ st_pages = {
     for index, page in enumerate(pages)
 }
 current = st.navigation(list(st_pages.values()), position="hidden")
-menu = menu_pages(pages, next(path for path, page in st_pages.items() if page is current))
-follow_sidebar_clicks(menu, st_pages, current, identity)
+follow_sidebar_clicks(pages, st_pages, current, identity)
 current.run()
 # After the page, so its content reaches the browser before the menu's iframe.
-render_sidebar(services.settings.app_name, menu, st_pages, current, identity)
+render_sidebar(services.settings.app_name, pages, st_pages, current, identity)

@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit_option_menu import option_menu
 
 from auth.guard import sign_out
-from auth.navigation import PageSpec
+from auth.navigation import PageSpec, menu_pages
 from auth.sessions import Identity
 
 _MENU_KEY = "main_menu"
@@ -51,6 +51,7 @@ def render_sidebar(
     identity: Identity | None,
 ) -> None:
     """Draw the menu, who is signed in, and the sign-out button."""
+    pages = menu_pages(pages)
     with st.sidebar:
         option_menu(
             app_name,

@@ -27,6 +27,8 @@ ANSWERS = {
     "admin_email": "admin@example.com",
     "roles": "admin, editor, viewer",
     "session_lifetime_days": "7",
+    "registration": "invite_only",
+    "captcha": "image",
 }
 
 

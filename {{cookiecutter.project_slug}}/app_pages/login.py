@@ -2,12 +2,19 @@
 
 import streamlit as st
 
+from auth import captcha_field, recovery, throttle
 from auth.client import current_client
+from auth.links import page_link
 from auth.login import begin_sign_in
 from auth.passwords import PASSWORD_INPUT_CHARS
 from auth.redirect import redirect
 from auth.routes import SESSION_PATH
 from auth.services import get_services
+
+# Self-service state of this browser session (server-side).
+_FAILED = "_sign_in_failed"  # a sign-in failed here: the captcha is shown from now on
+_MESSAGE = "_sign_in_message"  # to show after a rerun that added the captcha
+_UNVERIFIED = "_sign_in_unverified"  # user id: right password, email not confirmed yet
 
 services = get_services()
 st.title(f"Sign in to {services.settings.app_name}")
@@ -17,20 +24,66 @@ with st.form("sign_in"):
     password = st.text_input(
         "Password", type="password", max_chars=PASSWORD_INPUT_CHARS, autocomplete="current-password"
     )
+    captcha = captcha_field.field("sign_in", show=st.session_state.get(_FAILED, False))
     submitted = st.form_submit_button("Sign in", type="primary")
 
+message = st.session_state.pop(_MESSAGE, None)
 if submitted:
     client = current_client()
-    result = begin_sign_in(
-        services,
-        login,
-        password,
-        origin=client.origin,
-        user_agent=client.user_agent,
-        ip=client.ip,
-    )
-    if result.ticket is None:
-        st.error(result.message)
+    st.session_state.pop(_UNVERIFIED, None)
+    if captcha.enabled and not captcha.passed():
+        message = captcha_field.FAILED_MESSAGE
+    elif (
+        not captcha.enabled
+        and captcha_field.available(services)
+        and throttle.failures_before(services, login) > 0
+    ):
+        # Sign-ins with this name failed before (in any browser): captcha first.
+        st.session_state[_FAILED] = True
+        st.session_state[_MESSAGE] = captcha_field.NEEDED_MESSAGE
+        st.rerun()
     else:
-        st.info("Signing you in…")
-        redirect(f"{SESSION_PATH}?ticket={result.ticket}")
+        result = begin_sign_in(
+            services,
+            login,
+            password,
+            origin=client.origin,
+            user_agent=client.user_agent,
+            ip=client.ip,
+        )
+        if result.ticket is not None:
+            st.info("Signing you in…")
+            redirect(f"{SESSION_PATH}?ticket={result.ticket}")
+        elif result.unverified is not None:
+            st.session_state[_UNVERIFIED] = result.unverified.id
+            message = result.message
+        elif captcha_field.available(services):
+            throttle.note_failure(services, login)
+            st.session_state[_MESSAGE] = result.message
+            if not st.session_state.get(_FAILED):
+                st.session_state[_FAILED] = True
+                st.rerun()  # draw the form again, now with the captcha
+            message = st.session_state.pop(_MESSAGE)
+        else:
+            message = result.message
+if message:
+    st.error(message)
+captcha.draw()
+
+unverified = st.session_state.get(_UNVERIFIED)
+if unverified is not None and st.button("Send the confirmation link again"):
+    user = services.store.get_user(unverified)
+    if user is not None and not user.email_verified:
+        recovery.send_verification(services, user, ip=current_client().ip)
+    st.session_state.pop(_UNVERIFIED, None)
+    st.success("If your address still needs confirming, a new link is on its way.")
+
+links = [
+    ("app_pages/forgot_password.py", "Forgot your password?"),
+    ("app_pages/forgot_username.py", "Forgot your username?"),
+    ("app_pages/register.py", "Create an account"),
+]
+if services.settings.registration == "disabled":
+    links.pop()
+for path, label in links:
+    page_link(path, label)

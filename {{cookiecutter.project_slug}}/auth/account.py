@@ -20,7 +20,6 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import quote
 
 from auth import audit, mailer, passwords, tokens, users, validators
 from auth.sessions import live_sessions, plausible_token
@@ -28,8 +27,7 @@ from auth.store import DuplicateUser, LastAdminError, User
 
 log = logging.getLogger("auth")
 
-CHANGE_EMAIL = "change_email"  # token purpose
-CONFIRM_PAGE = "confirm_email"  # url path of app_pages/confirm_email.py
+CHANGE_EMAIL = tokens.CHANGE_EMAIL  # token purpose; the link opens app_pages/verify_email.py
 EMAIL_LINK_LIFETIME = timedelta(hours=24)
 # Flood control for confirmation emails, per account and per receiving address
 # (limits in settings: emails_per_account_per_hour, emails_per_address_per_hour).
@@ -127,11 +125,6 @@ def update_name(services, identity, first_name: str, last_name: str) -> User:
 # --- email ---------------------------------------------------------------------
 
 
-def confirmation_link(services, secret: str) -> str:
-    """The link to the confirmation page; the base URL comes from settings, never a request."""
-    return f"{services.settings.base_url}/{CONFIRM_PAGE}?token={quote(secret, safe='')}"
-
-
 def request_email_change(services, identity, new_email: str, password: str) -> bool:
     """Email a confirmation link to `new_email`; the address changes when it is opened.
 
@@ -184,52 +177,53 @@ def request_email_change(services, identity, new_email: str, password: str) -> b
         f"Hello {user.display_name},\n\n"
         f"Someone (hopefully you) asked to use this address for the account "
         f"{user.username} on {app}. To confirm, open this link within {hours} hours:\n\n"
-        f"{confirmation_link(services, secret)}\n\n"
+        f"{tokens.link(services, CHANGE_EMAIL, secret)}\n\n"
         "If you did not ask for this, ignore this message: nothing changes.\n",
     )
     _record(services, identity, audit.EMAIL_CHANGE, detail="confirmation sent")
     return services.settings.smtp is not None
 
 
-def confirm_email_change(services, secret: str) -> User | None:
+def confirm_email_change(services, secret: str, *, ip: str = "") -> User | None:
     """Redeem a confirmation link (once); the address changes and the old one is told.
 
     Returns the updated user, or None when the link is unknown, used, expired, or
     the address was taken in the meantime. Needs no sign-in: the link may be
-    opened in another browser, and holding it is the proof.
+    opened in another browser, and holding it is the proof. The confirmation
+    page (app_pages/verify_email.py, through `recovery.verify_link`) calls it.
     """
     if not plausible_token(secret):
         return None
     token = tokens.redeem(services, secret, CHANGE_EMAIL)
-    if token is None:
-        return None
     store = services.store
-    user = store.get_user(token.user_id)
+    user = store.get_user(token.user_id) if token else None
     if user is None or user.is_guest:
         return None
+
+    def record(outcome: str, detail: str) -> None:
+        name = user.username
+        audit.record(
+            services,
+            audit.EMAIL_CHANGE,
+            outcome,
+            actor=name,
+            target=name,
+            method="email",
+            ip=ip,
+            detail=detail,
+        )
+
     try:
         updated = store.update_user(
             user.id, email=token.email, email_verified=True, keep_an_admin=False
         )
     except DuplicateUser:
-        audit.record(
-            services,
-            audit.EMAIL_CHANGE,
-            audit.FAILURE,
-            actor=user.username,
-            target=user.username,
-            method="link",
-            detail="address taken",
-        )
+        record(audit.FAILURE, "address taken meanwhile")
         return None
-    audit.record(
-        services,
-        audit.EMAIL_CHANGE,
-        actor=user.username,
-        target=user.username,
-        method="link",
-        detail="confirmed",
-    )
+    # Links mailed to the old address must not work any more.
+    store.delete_tokens(user.id, tokens.RESET_PASSWORD)
+    store.delete_tokens(user.id, tokens.VERIFY_EMAIL)
+    record(audit.SUCCESS, "confirmed")
     log.info("email changed user=%s", user.username)
     if user.email:
         app = services.settings.app_name

@@ -18,10 +18,21 @@ FAILED_MESSAGE = (
     "sign-in is paused for a few minutes."
 )
 MAX_LOGIN_CHARS = 254
+# Added to FAILED_MESSAGE only after the right password, so it tells nothing to a guesser.
+UNVERIFIED_HINT = (
+    "If you registered recently, confirm your email address first: open the link we sent you."
+)
+UNVERIFIED = "email not verified"
 
 
 def authenticate(services, login: str, password: str, *, ip: str = "") -> User | None:
     """Return the user if `login` (username or email) and `password` match an active account."""
+    user, reason = _attempt(services, login, password, ip=ip)
+    return None if reason else user
+
+
+def _attempt(services, login: str, password: str, *, ip: str = "") -> tuple[User | None, str]:
+    """(user, "") on success, else (None or the user, the reason for the log)."""
     store, settings, now = services.store, services.settings, services.now()
     login = login.strip()
     user = store.find_user(login) if 0 < len(login) <= MAX_LOGIN_CHARS else None
@@ -45,13 +56,15 @@ def authenticate(services, login: str, password: str, *, ip: str = "") -> User |
         )
         if user.is_locked(now):
             log.warning("sign-in locked user=%s ip=%s", user.username, ip)
+    elif not user.email_verified and settings.email_verification_required:
+        reason = UNVERIFIED
     else:
         reason = ""
     if reason:
         # Never log the password or the login text of an unknown user verbatim.
         name = user.username if user else "-"
         log.info("sign-in failed method=password user=%s reason=%s ip=%s", name, reason, ip)
-        return None
+        return (user if reason == UNVERIFIED else None), reason
 
     store.record_login_success(user.id, now=now)
     if not user.must_change_password and passwords.needs_rehash(
@@ -61,20 +74,23 @@ def authenticate(services, login: str, password: str, *, ip: str = "") -> User |
         new_hash = passwords.hash_password(password, settings.pepper, settings.bcrypt_rounds)
         user = store.update_user(user.id, password_hash=new_hash, keep_an_admin=False)
     log.info("sign-in ok method=password user=%s ip=%s", user.username, ip)
-    return user
+    return user, ""
 
 
 @dataclass(frozen=True)
 class SignInResult:
     ticket: str | None  # hand it to /api/auth/session to get the cookie
     message: str = ""
+    unverified: User | None = None  # the right password, but the email is not confirmed yet
 
 
 def begin_sign_in(
     services, login: str, password: str, *, origin: str, user_agent: str = "", ip: str = ""
 ) -> SignInResult:
     """What the sign-in form does: check the password, then issue a one-time ticket."""
-    user = authenticate(services, login, password, ip=ip)
+    user, reason = _attempt(services, login, password, ip=ip)
+    if reason == UNVERIFIED:
+        return SignInResult(None, f"{FAILED_MESSAGE} {UNVERIFIED_HINT}", unverified=user)
     if user is None:
         return SignInResult(None, FAILED_MESSAGE)
     ticket = issue_ticket(services, user, origin=origin, user_agent=user_agent, ip=ip)

@@ -7,13 +7,16 @@ left out here cannot be reached by typing its URL.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from auth.sessions import Identity
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 ANONYMOUS = "anonymous"  # only people who are not signed in (the sign-in page)
 SIGNED_IN = "signed-in"  # anyone signed in; `roles` narrows it further
 MUST_CHANGE = "must-change-password"  # signed in with a one-time password
-ANYONE = "anyone"  # everybody, signed in or not (pages opened from an emailed link)
+ANYONE = "anyone"  # signed in or not (e.g. the page an emailed confirmation link opens)
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,7 @@ class PageSpec:
     audience: str = SIGNED_IN
     roles: tuple[str, ...] = ()  # every one of them is required
     section: str = ""  # groups pages in the menu
-    in_menu: bool = True  # False: reached only by a link (listed in the menu while open)
+    in_menu: bool = True  # False: reached by a link (sign-in page, email), not the menu
 
     @property
     def url_path(self) -> str:
@@ -33,16 +36,22 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("app_pages/login.py", "Sign in", "box-arrow-in-right", audience=ANONYMOUS),
+    # Self-service pages, linked from the sign-in page and from emails. The
+    # generator deletes register.py when the project has no registration.
+    PageSpec("app_pages/register.py", "Create an account", "person-plus", ANONYMOUS, in_menu=False),
+    PageSpec("app_pages/forgot_password.py", "Forgot password", "key", ANONYMOUS, in_menu=False),
+    PageSpec("app_pages/forgot_username.py", "Forgot username", "at", ANONYMOUS, in_menu=False),
+    PageSpec("app_pages/reset_password.py", "Reset password", "key", ANONYMOUS, in_menu=False),
     PageSpec("app_pages/set_password.py", "Set your password", "key", audience=MUST_CHANGE),
     PageSpec("app_pages/home.py", "Home", "house"),
     PageSpec("app_pages/account.py", "Account", "person-circle"),
     # Add your pages here, e.g. an editors-only page:
     # PageSpec("app_pages/reports.py", "Reports", "bar-chart", roles=("editor",)),
     PageSpec("app_pages/admin_users.py", "Users", "people", roles=("admin",), section="Admin"),
-    PageSpec(
-        "app_pages/confirm_email.py", "Confirm email", "envelope-check", ANYONE, in_menu=False
-    ),
+    PageSpec("app_pages/verify_email.py", "Confirm email", "envelope-check", ANYONE, in_menu=False),
 )
+# Pages whose file the generator removed (an option not chosen) do not exist.
+PAGES = tuple(page for page in PAGES if (PROJECT_DIR / page.path).is_file())
 
 
 def can_see(page: PageSpec, identity: Identity | None) -> bool:
@@ -60,6 +69,11 @@ def visible_pages(identity: Identity | None) -> list[PageSpec]:
     return [page for page in PAGES if can_see(page, identity)]
 
 
-def menu_pages(pages: list[PageSpec], current_path: str) -> list[PageSpec]:
-    """The entries of the menu: pages shown in it, plus the open page even if it is not."""
-    return [page for page in pages if page.in_menu or page.path == current_path]
+def has_page(path: str) -> bool:
+    """Whether this project has the page (e.g. "app_pages/register.py"), for links to it."""
+    return any(page.path == path for page in PAGES)
+
+
+def menu_pages(pages: list[PageSpec]) -> list[PageSpec]:
+    """The pages the sidebar menu lists."""
+    return [page for page in pages if page.in_menu]

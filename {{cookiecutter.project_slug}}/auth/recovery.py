@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
-from auth import audit, mailer, tokens, users, validators
+from auth import account, audit, mailer, tokens, users, validators
 from auth.store import Token, User
 from auth.users import ValidationError
 
@@ -325,3 +325,11 @@ def verify_email(services, secret: str, *, ip: str = "") -> User | None:
         detail="verified",
     )
     return user
+
+
+def verify_link(services, secret: str, *, ip: str = "") -> User | None:
+    """What the confirmation page does with a link: verify an address or apply an email change."""
+    # The email change is the account page's (auth/account.py): it also tells the old address.
+    return verify_email(services, secret, ip=ip) or account.confirm_email_change(
+        services, secret, ip=ip
+    )

@@ -24,7 +24,7 @@ CHANGE_EMAIL = "change_email"
 LINK_PAGES = {
     RESET_PASSWORD: "reset_password",
     VERIFY_EMAIL: "verify_email",
-    CHANGE_EMAIL: "verify_email",
+    CHANGE_EMAIL: "verify_email",  # the page handles both (recovery.verify_link)
 }
 
 

@@ -30,12 +30,16 @@ def _check(problems: list[str]) -> None:
         raise ValidationError(problems)
 
 
-def _password_problems(services, password: str, username: str, email: str) -> list[str]:
-    settings = services.settings
+def password_context(services, username: str, email: str, *names: str) -> tuple[str, ...]:
+    """Words a guesser tries first for this person: the password must not be built on them."""
+    return (username, email, *(n for n in names if n), services.settings.app_name)
+
+
+def _password_problems(services, password: str, username: str, email: str, *names: str):
     return validators.password_problems(
         password,
-        min_length=settings.min_password_length,
-        context=(username, email, settings.app_name),
+        min_length=services.settings.min_password_length,
+        context=password_context(services, username, email, *names),
     )
 
 
@@ -81,7 +85,11 @@ def create_user(
         + validators.name_problems(first_name, "First name")
         + validators.name_problems(last_name, "Last name")
         + validators.role_problems(roles, settings.roles)
-        + (_password_problems(services, password, username, email) if password is not None else [])
+        + (
+            _password_problems(services, password, username, email, first_name, last_name)
+            if password is not None
+            else []
+        )
     )
     one_time = None if password is not None else secrets.token_urlsafe(12)
     user = services.store.create_user(
@@ -103,7 +111,11 @@ def create_user(
 def set_password(services, user: User, new_password: str, *, keep_session: str | None = None):
     """Replace a password (policy checked) and end every session but `keep_session`."""
     settings = services.settings
-    _check(_password_problems(services, new_password, user.username, user.email))
+    _check(
+        _password_problems(
+            services, new_password, user.username, user.email, user.first_name, user.last_name
+        )
+    )
     new_hash = passwords.hash_password(new_password, settings.pepper, settings.bcrypt_rounds)
     updated = services.store.update_user(
         user.id, password_hash=new_hash, must_change_password=False, keep_an_admin=False

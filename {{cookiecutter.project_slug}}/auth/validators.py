@@ -7,7 +7,11 @@ these, so a rule changes in one place.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
+from dataclasses import dataclass
+
+from zxcvbn import zxcvbn
 
 from auth.passwords import MAX_PASSWORD_CHARS
 
@@ -51,6 +55,23 @@ def name_problems(name: str, label: str = "Name") -> list[str]:
     return []
 
 
+# Self-registration is stricter than an admin: names typed by anonymous visitors
+# are letters and marks of any script, spaces, and ' ’ - . only, so that nobody
+# can register markup, links or look-alike text that admins later read.
+_NAME_PUNCTUATION = frozenset("'’-. ")
+
+
+def strict_name_problems(name: str, label: str = "Name") -> list[str]:
+    problems = name_problems(name, label)
+    if problems:
+        return problems
+    if any(
+        ch not in _NAME_PUNCTUATION and unicodedata.category(ch)[0] not in ("L", "M") for ch in name
+    ):
+        return [f"{label} can only have letters, spaces, apostrophes, hyphens and periods."]
+    return []
+
+
 def role_problems(roles: list[str] | tuple[str, ...], available: tuple[str, ...]) -> list[str]:
     unknown = [r for r in roles if r not in available]
     if unknown:
@@ -58,32 +79,73 @@ def role_problems(roles: list[str] | tuple[str, ...], available: tuple[str, ...]
     return []
 
 
-# A few of the most common passwords of 12+ characters; issue-level policy
-# (zxcvbn's frequency lists) extends this check.
-_COMMON = frozenset(
-    {
-        "123456789012",
-        "1234567890123",
-        "password1234",
-        "passwordpassword",
-        "qwertyuiopasdf",
-        "qwertyuiop123",
-        "iloveyou1234",
-        "aaaaaaaaaaaa",
-        "abcdefghijkl",
-        "letmeinletmein",
-        "administrator",
-        "administrator1",
-    }
-)
+# zxcvbn scores 0-4; 3 means "safely unguessable" online (about 10^8 guesses or more).
+MIN_STRENGTH = 3
+# zxcvbn refuses longer input (its matching is slow past it); the first 72
+# characters carry the weakness of a longer password that repeats or pads them.
+ZXCVBN_MAX_CHARS = 72
+# zxcvbn keeps the user inputs in a module-level dictionary while it scores:
+# two threads (Streamlit sessions) scoring at once must not see each other's.
+_zxcvbn_lock = threading.Lock()
+CONTEXT_MESSAGE = "This password is too close to your username, email or the app's name."
+STRENGTH_LABELS = ("very weak", "weak", "fair", "strong", "very strong")
+
+
+@dataclass(frozen=True)
+class Strength:
+    score: int  # 0 (very weak) to 4 (very strong)
+    label: str
+    warning: str  # zxcvbn's reason, "" when none
+    suggestions: tuple[str, ...]
+    uses_context: bool = False  # built on the username, email, names or app name
+
+
+def _context_words(context: tuple[str, ...]) -> list[str]:
+    """The context and its parts: "alice.liddell@example.com" -> alice, liddell, example, ..."""
+    words: list[str] = []
+    for item in context:
+        item = item.casefold()
+        words.append(item)
+        words.extend(w for w in re.split(r"[^\w]+", item) if len(w) >= 3)
+    return list(dict.fromkeys(w for w in words if w))
+
+
+def password_strength(password: str, *, context: tuple[str, ...] = ()) -> Strength:
+    """How hard `password` is to guess, as zxcvbn sees it (knowing the context words)."""
+    if not password:
+        return Strength(0, STRENGTH_LABELS[0], "", ())
+    with _zxcvbn_lock:
+        result = zxcvbn(password[:ZXCVBN_MAX_CHARS], user_inputs=_context_words(context))
+    score = int(result["score"])
+    feedback = result.get("feedback") or {}
+    return Strength(
+        score=score,
+        label=STRENGTH_LABELS[score],
+        warning=feedback.get("warning") or "",
+        suggestions=tuple(feedback.get("suggestions") or ()),
+        uses_context=any(
+            m.get("dictionary_name") == "user_inputs" for m in result.get("sequence", ())
+        ),
+    )
+
+
+def strength_hint(password: str, *, min_length: int = 12, context: tuple[str, ...] = ()) -> str:
+    """One line for under a password field while it is typed ("" for an empty field)."""
+    if not password:
+        return ""
+    problems = password_problems(password, min_length=min_length, context=context)
+    if problems:
+        return f"Not accepted yet: {problems[0]}"
+    strength = password_strength(password, context=context)
+    return f"Strength: {strength.label}."
 
 
 def password_problems(
     password: str, *, min_length: int = 12, context: tuple[str, ...] = ()
 ) -> list[str]:
-    """Length in code points, no composition rules; refuse common and context-derived ones.
+    """Length in code points, no composition rules; refuse guessable ones, saying why.
 
-    `context` holds words a guesser would try first: username, email, app name.
+    `context` holds words a guesser would try first: username, email, names, app name.
     """
     length = len(password)
     if length < min_length:
@@ -91,11 +153,17 @@ def password_problems(
     if length > MAX_PASSWORD_CHARS:
         return [f"Use at most {MAX_PASSWORD_CHARS} characters."]
     folded = password.casefold()
-    if folded in _COMMON or len(set(folded)) <= 2:
-        return ["This password is too common; choose one that is harder to guess."]
+    if len(set(folded)) <= 2:
+        return ["This password is too common: it repeats one or two characters."]
     for word in context:
         word = word.casefold()
         for part in {word, word.split("@")[0]}:
             if len(part) >= 4 and (part in folded or folded in part):
-                return ["This password is too close to your username, email or the app's name."]
+                return [CONTEXT_MESSAGE]
+    strength = password_strength(password, context=context)
+    if strength.score < MIN_STRENGTH:
+        if strength.uses_context:
+            return [CONTEXT_MESSAGE]
+        why = " ".join((strength.warning, *strength.suggestions)).strip()
+        return [f"This password is too common or too easy to guess. {why}".strip()]
     return []

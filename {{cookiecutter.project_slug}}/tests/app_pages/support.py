@@ -92,8 +92,8 @@ def shape(at: AppTest) -> list[tuple]:
                 out.append((node.type, node.key))
             elif label is not None:
                 out.append((node.type, label))
-            elif node.type in ("text_input", "text_area"):
-                out.append((node.type,))
+            elif node.type in ("text_input", "text_area", "image"):
+                out.append((node.type,))  # typed values; a captcha's picture is random
             else:
                 out.append((node.type, str(getattr(node, "value", ""))))
     return out
@@ -102,3 +102,24 @@ def shape(at: AppTest) -> list[tuple]:
 def is_empty(at: AppTest) -> bool:
     """True when the run rendered nothing at all in the page or the sidebar."""
     return len(at.main.children) == 0 and len(at.sidebar.children) == 0
+
+
+def captcha_input(at: AppTest):
+    """The captcha's text input, None when the page shows no captcha."""
+    from auth.captcha_field import LABEL
+
+    return next((t for t in at.text_input if t.label == LABEL), None)
+
+
+def solve_captcha(at: AppTest, key: str, answer: str | None = None) -> bool:
+    """Type the answer of the picture shown (read from the server-side state), or `answer`.
+
+    False when no captcha is shown.
+    """
+    field = captcha_input(at)
+    if field is None:
+        return False
+    if answer is None:
+        answer = at.session_state[f"_{key}_captcha_challenge"].answer
+    field.set_value(answer)
+    return True

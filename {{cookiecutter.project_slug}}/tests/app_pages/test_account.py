@@ -22,7 +22,7 @@ EMAIL_SENT = (
     f"We sent a confirmation link to {account.markdown_literal(NEW_EMAIL)}. "
     "Your address changes when you open it."
 )
-LINK_RE = re.compile(r"https?://\S+/confirm_email\?token=\S+")
+LINK_RE = re.compile(r"https?://\S+/verify_email\?token=\S+")
 LOCAL_USER_INPUTS = [
     "First name",
     "Last name",

@@ -7,11 +7,13 @@ import pytest
 from sqlalchemy import select
 
 from auth import passwords, users
+from auth.captcha_field import FAILED_MESSAGE as CAPTCHA_FAILED_MESSAGE
+from auth.captcha_field import NEEDED_MESSAGE as CAPTCHA_NEEDED_MESSAGE
 from auth.login import FAILED_MESSAGE
 from auth.routes import SESSION_PATH
 from auth.sessions import start_session, token_id
 from auth.store.sql import tickets
-from tests.app_pages.support import errors, page, redirect_url, shape, titles
+from tests.app_pages.support import errors, page, redirect_url, shape, solve_captcha, titles
 from tests.conftest import PASSWORD
 
 # 72 bytes: bcrypt's limit. Two passwords that share them must still differ.
@@ -28,13 +30,20 @@ def submit(login: str, password: str, at=None):
     """Fill the form and press "Sign in"; returns the AppTest after the run."""
     if at is None:
         at = page("login").run()
-    by_label = {t.label: t for t in at.text_input}
-    # set_value, not input(): send exactly this, as a client ignoring maxlength could
-    # (Streamlit then cuts it to the field's max_chars on the server).
-    by_label["Username or email"].set_value(login)
-    by_label["Password"].set_value(password)
-    next(b for b in at.button if b.label == "Sign in").click().run()
-    assert not at.exception
+    for _ in range(2):
+        by_label = {t.label: t for t in at.text_input}
+        # set_value, not input(): send exactly this, as a client ignoring maxlength could
+        # (Streamlit then cuts it to the field's max_chars on the server).
+        by_label["Username or email"].set_value(login)
+        by_label["Password"].set_value(password)
+        solve_captcha(
+            at, "sign_in"
+        )  # shown after a failure (tests/app_pages/test_signin_captcha.py)
+        next(b for b in at.button if b.label == "Sign in").click().run()
+        assert not at.exception
+        # Solve again when the captcha just appeared or its picture expired (clock moved).
+        if errors(at) not in ([CAPTCHA_NEEDED_MESSAGE], [CAPTCHA_FAILED_MESSAGE]):
+            break
     return at
 
 

@@ -18,7 +18,7 @@ from auth.users import ValidationError
 from tests.conftest import PASSWORD
 
 NEW = "bob.new@example.com"
-LINK_RE = re.compile(r"(https?://\S+/confirm_email\?token=\S+)")
+LINK_RE = re.compile(r"(https?://\S+/verify_email\?token=\S+)")
 
 # Names are free text: these are stored exactly as typed (SQL is parameterized,
 # pages escape markdown), so they must round-trip.
@@ -135,7 +135,7 @@ def test_email_change_takes_effect_when_the_emailed_link_is_opened(services, mai
     assert confirmation["To"] == NEW
     assert confirmation["From"] == "app@example.com"
     link = link_in(confirmation)
-    assert link.startswith(services.settings.base_url + "/confirm_email?token=")
+    assert link.startswith(services.settings.base_url + "/verify_email?token=")
 
     updated = account.confirm_email_change(services, secret_of(link))
     assert updated.email == NEW and updated.email_verified

@@ -1,0 +1,34 @@
+"""Forgot password: ask for a reset link. The same answer whether or not the account exists."""
+
+import streamlit as st
+
+from auth import captcha_field, recovery
+from auth.client import current_client
+from auth.links import page_link
+from auth.services import get_services
+from auth.users import ValidationError
+
+services = get_services()
+st.title("Forgot your password?")
+st.write("Enter your username or email address. We will email you a link to choose a new password.")
+
+with st.form("forgot_password"):
+    login = st.text_input("Username or email", max_chars=255, autocomplete="username")
+    captcha = captcha_field.field("forgot_password")
+    submitted = st.form_submit_button("Send the link", type="primary")
+
+if submitted:
+    if not captcha.passed():
+        st.error(captcha_field.FAILED_MESSAGE)
+    else:
+        try:
+            recovery.forgot_password(services, login, ip=current_client().ip)
+        except ValidationError as exc:
+            for problem in exc.problems:
+                st.error(problem)
+        else:
+            st.success(recovery.RESET_LINK_SENT_MESSAGE)
+            if services.settings.smtp is None:
+                st.warning(recovery.NO_SMTP_NOTE)
+captcha.draw()
+page_link("app_pages/login.py", "Back to sign in", ":material/arrow_back:")

@@ -1,0 +1,34 @@
+"""Forgot username: email it. The same answer whether or not an account uses the address."""
+
+import streamlit as st
+
+from auth import captcha_field, recovery
+from auth.client import current_client
+from auth.links import page_link
+from auth.services import get_services
+from auth.users import ValidationError
+
+services = get_services()
+st.title("Forgot your username?")
+st.write("Enter the email address of your account and we will send you its username.")
+
+with st.form("forgot_username"):
+    email = st.text_input("Email address", max_chars=255, autocomplete="email")
+    captcha = captcha_field.field("forgot_username")
+    submitted = st.form_submit_button("Send my username", type="primary")
+
+if submitted:
+    if not captcha.passed():
+        st.error(captcha_field.FAILED_MESSAGE)
+    else:
+        try:
+            recovery.forgot_username(services, email, ip=current_client().ip)
+        except ValidationError as exc:
+            for problem in exc.problems:
+                st.error(problem)
+        else:
+            st.success(recovery.USERNAME_SENT_MESSAGE)
+            if services.settings.smtp is None:
+                st.warning(recovery.NO_SMTP_NOTE)
+captcha.draw()
+page_link("app_pages/login.py", "Back to sign in", ":material/arrow_back:")

@@ -1,0 +1,91 @@
+"""Create an account. Who may register is set in settings.toml ([registration])."""
+
+import streamlit as st
+
+from auth import captcha_field, registration, users, validators
+from auth.client import current_client
+from auth.links import page_link
+from auth.passwords import PASSWORD_INPUT_CHARS
+from auth.services import get_services
+from auth.users import ValidationError
+
+_DONE = "_registered"
+
+services = get_services()
+settings = services.settings
+st.title("Create an account")
+
+if settings.registration not in (registration.INVITE_ONLY, registration.OPEN):
+    st.info(registration.CLOSED_MESSAGE)
+    st.stop()
+
+done = st.session_state.get(_DONE)
+if done:
+    st.success(done)
+    if "sign in now" in done:
+        page_link("app_pages/login.py", "Sign in", ":material/login:")
+    st.stop()
+
+if settings.registration == registration.INVITE_ONLY:
+    st.caption("Registration is by invitation: use the email address your invitation went to.")
+elif settings.registration_domains:
+    st.caption(f"Use an email address at {', '.join(settings.registration_domains)}.")
+
+# One more character than allowed: an over-long value is refused, never cut short.
+username = st.text_input("Username", max_chars=33, autocomplete="username")
+email = st.text_input("Email address", max_chars=255, autocomplete="email")
+first_name = st.text_input("First name", max_chars=101, autocomplete="given-name")
+last_name = st.text_input("Last name", max_chars=101, autocomplete="family-name")
+password = st.text_input(
+    "Password", type="password", max_chars=PASSWORD_INPUT_CHARS, autocomplete="new-password"
+)
+hint = validators.strength_hint(
+    password,
+    min_length=settings.min_password_length,
+    context=users.password_context(services, username, email, first_name, last_name),
+)
+if hint:
+    st.caption(hint)
+repeat = st.text_input(
+    "Repeat the password",
+    type="password",
+    max_chars=PASSWORD_INPUT_CHARS,
+    autocomplete="new-password",
+)
+captcha = captcha_field.field("register")
+
+if st.button("Create account", type="primary"):
+    if not captcha.passed():
+        st.error(captcha_field.FAILED_MESSAGE)
+    else:
+        try:
+            result = registration.register(
+                services,
+                username=username,
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                password=password,
+                repeat=repeat,
+                ip=current_client().ip,
+            )
+        except ValidationError as exc:
+            for problem in exc.problems:
+                st.error(problem)
+        else:
+            if result.can_sign_in:
+                message = "Your account is ready. You can sign in now."
+            elif result.verification and result.verification.emailed:
+                message = (
+                    f"Your account is created. We sent a link to {result.user.email}: "
+                    "open it to confirm your address, then sign in."
+                )
+            else:
+                message = (
+                    "Your account is created, but the confirmation email could not be sent. "
+                    "An administrator must send you the link; try signing in later."
+                )
+            st.session_state[_DONE] = message
+            st.rerun()
+captcha.draw()
+page_link("app_pages/login.py", "Already have an account? Sign in")

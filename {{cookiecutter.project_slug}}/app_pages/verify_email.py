@@ -1,0 +1,31 @@
+"""Confirm an email address with the link from a verification email."""
+
+import streamlit as st
+
+from auth import recovery
+from auth.client import current_client
+from auth.guard import current_identity
+from auth.links import page_link
+from auth.services import get_services
+
+_RESULT = "_verify_result"
+
+services = get_services()
+identity = current_identity()
+st.title("Confirm your email address")
+
+if "token" in st.query_params:
+    secret = st.query_params["token"]
+    del st.query_params["token"]  # out of the address bar at once
+    user = recovery.verify_link(services, secret, ip=current_client().ip)
+    st.session_state[_RESULT] = user.email if user else ""
+
+result = st.session_state.get(_RESULT)
+if result is None:
+    st.info("Open the link from your email to confirm your address here.")
+elif result:
+    st.success(f"Thank you: {result} is confirmed.")
+else:
+    st.error(recovery.INVALID_LINK_MESSAGE)
+if identity is None:
+    page_link("app_pages/login.py", "Sign in", ":material/login:")
