@@ -78,17 +78,12 @@ def served_app(request, bake, chromium, mailbox):  # noqa: F811 (the imported fi
     messages, smtp_port = mailbox
     baked = bake()
     server = StreamlitServer(baked.project_dir, port=free_port())
-    settings = baked.project_dir / "settings.toml"
-    text = settings.read_text(encoding="utf-8")
-    settings.write_text(
-        text.replace("[app]\n", f'[app]\nbase_url = "http://127.0.0.1:{server.port}"\n', 1),
-        encoding="utf-8",
-    )
     secrets = baked.project_dir / ".streamlit" / "secrets.toml"
     with secrets.open("a", encoding="utf-8") as handle:
         handle.write(
             f'\n[smtp]\nhost = "127.0.0.1"\nport = {smtp_port}\nsecurity = "none"\n'
             'from = "app@example.com"\n'
+            f'\n[app]\nbase_url = "http://127.0.0.1:{server.port}"\n'
         )
     request.addfinalizer(server.stop)
     server.start()
@@ -115,50 +110,62 @@ def test_email_change_by_link_and_signing_out_another_browser(served_app, chromi
     try:
         sign_in(page, server.url, admin["username"], baked.one_time_password())
         set_first_password(page, NEW_PASSWORD)
-        expect(home_heading(page, admin["username"])).to_be_visible()
+        expect(home_heading(page, admin["username"])).to_be_visible(timeout=UI_TIMEOUT_MS)
         sign_in(other, server.url, admin["username"], NEW_PASSWORD)
-        expect(home_heading(other, admin["username"])).to_be_visible()
+        expect(home_heading(other, admin["username"])).to_be_visible(timeout=UI_TIMEOUT_MS)
 
         page.goto(server.url + "account")
-        expect(page.get_by_role("heading", name="Account", exact=True)).to_be_visible()
-        expect(page.get_by_text("This session")).to_be_visible()
-        expect(page.get_by_text("Chrome on Linux").first).to_be_visible()
+        expect(page.get_by_role("heading", name="Account", exact=True)).to_be_visible(
+            timeout=UI_TIMEOUT_MS
+        )
+        expect(page.get_by_text("This session")).to_be_visible(timeout=UI_TIMEOUT_MS)
+        expect(page.get_by_text("Chrome on Linux").first).to_be_visible(timeout=UI_TIMEOUT_MS)
 
         # Change the email: a link goes to the new address, nothing changes yet.
         page.get_by_role("textbox", name="New email address").fill(NEW_EMAIL)
         page.get_by_role("textbox", name="Password", exact=True).first.fill(NEW_PASSWORD)
         page.get_by_role("button", name="Change email").click()
-        expect(page.get_by_text("We sent a confirmation link to")).to_be_visible()
+        expect(page.get_by_text("We sent a confirmation link to")).to_be_visible(
+            timeout=UI_TIMEOUT_MS
+        )
         link = LINK_RE.search(wait_for_mail(messages, NEW_EMAIL).get_content()).group(0)
         assert link.startswith(server.url + "verify_email?token=")
 
         # Opened in another browser, signed in nowhere.
         link_page.goto(link)
-        expect(link_page.get_by_text(f"Thank you: {NEW_EMAIL} is confirmed.")).to_be_visible()
-        expect(link_page.get_by_role("heading", name="Confirm your email address")).to_be_visible()
+        expect(link_page.get_by_text(f"Thank you: {NEW_EMAIL} is confirmed.")).to_be_visible(
+            timeout=UI_TIMEOUT_MS
+        )
+        expect(link_page.get_by_role("heading", name="Confirm your email address")).to_be_visible(
+            timeout=UI_TIMEOUT_MS
+        )
         link_page.wait_for_function("!window.location.search.includes('token')")
         assert NEW_EMAIL in wait_for_mail(messages, old_email).get_content()
 
         page.reload()
-        expect(page.get_by_text(f"Email: {NEW_EMAIL}")).to_be_visible()
+        expect(page.get_by_text(f"Email: {NEW_EMAIL}")).to_be_visible(timeout=UI_TIMEOUT_MS)
 
         # The link works once.
         link_page.goto(link)
-        expect(link_page.get_by_text("This link is not valid")).to_be_visible()
+        expect(link_page.get_by_text("This link is not valid")).to_be_visible(timeout=UI_TIMEOUT_MS)
 
         # Sign out the other browser from here; it is signed out at its next load.
         main = page.get_by_test_id("stMain")  # the sidebar has its own "Sign out"
         main.get_by_role("button", name="Sign out", exact=True).click()
-        expect(page.get_by_text("That session was signed out.")).to_be_visible()
+        expect(page.get_by_text("That session was signed out.")).to_be_visible(
+            timeout=UI_TIMEOUT_MS
+        )
         other.reload()
-        expect(other.get_by_role("button", name="Sign in")).to_be_visible()
-        expect(home_heading(other, admin["username"])).to_have_count(0)
+        expect(other.get_by_role("button", name="Sign in")).to_be_visible(timeout=UI_TIMEOUT_MS)
+        expect(home_heading(other, admin["username"])).to_have_count(0, timeout=UI_TIMEOUT_MS)
 
         # The only admin cannot delete their account, and is told why.
         page.get_by_role("textbox", name="Password", exact=True).nth(1).fill(NEW_PASSWORD)
         page.get_by_role("textbox", name="Type your username to confirm").fill(admin["username"])
         page.get_by_role("button", name="Delete my account").click()
-        expect(page.get_by_text("You are the last administrator")).to_be_visible()
+        expect(page.get_by_text("You are the last administrator")).to_be_visible(
+            timeout=UI_TIMEOUT_MS
+        )
     finally:
         for each in (context, other_context, link_context):
             each.close()
