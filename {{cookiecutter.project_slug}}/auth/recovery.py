@@ -329,7 +329,8 @@ def verify_email(services, secret: str, *, ip: str = "") -> User | None:
 
 def verify_link(services, secret: str, *, ip: str = "") -> User | None:
     """What the confirmation page does with a link: verify an address or apply an email change."""
-    # The email change is the account page's (auth/account.py): it also tells the old address.
-    return verify_email(services, secret, ip=ip) or account.confirm_email_change(
+    # The email change is the account page's (auth/account.py): it also tells the old
+    # address. It goes first because it audits nothing for a link that is not its own.
+    return account.confirm_email_change(services, secret, ip=ip) or verify_email(
         services, secret, ip=ip
     )

@@ -503,3 +503,16 @@ def test_a_guest_deletes_their_account_by_typing_the_username(services, sign_in)
     assert services.store.get_user(guest.id) is None
     assert services.store.find_user_by_identity("google", "sub-1") is None
     assert verify_session(services, token) is None
+
+
+def test_the_confirmation_page_applies_the_change_and_logs_no_failed_verification(
+    services, mail, identity, bob
+):
+    from auth import recovery
+
+    account.request_email_change(services, identity, NEW, PASSWORD)
+    secret = secret_of(link_in(mail.wait_for(1)[0]))
+    assert recovery.verify_link(services, secret, ip="203.0.113.7").email == NEW
+    assert events(services, audit.EMAIL_VERIFICATION) == []
+    confirmed = services.store.list_audit(AuditQuery(event=audit.EMAIL_CHANGE))[0]  # newest
+    assert (confirmed.detail, confirmed.ip) == ("confirmed", "203.0.113.7")
