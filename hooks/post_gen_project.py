@@ -158,27 +158,6 @@ def write_secrets(project_dir: Path, text: str) -> Path:
 
 Removal = Callable[[object, Path], None]
 
-# The SQL store serves both "sqlite" and "postgres"; auth/stauth_format.py (import and
-# export of streamlit-authenticator files) works on every backend and is always kept.
-SQL_STORE_FILES = [
-    "auth/store/sql.py",
-    "auth/store/migrate.py",
-    "migrations",
-    "tests/auth/store/test_migrations.py",
-]
-POSTGRES_FILES = ["auth/store/postgres.py", "tests/auth/store/test_postgres.py"]
-YAML_STORE_FILES: list[str] = []  # auth/store/yaml_store.py and its tests (YAML branch)
-
-
-def remove_unchosen_storage(choice: object, project_dir: Path) -> None:
-    files = {
-        "sqlite": SQL_STORE_FILES,
-        "postgres": SQL_STORE_FILES + POSTGRES_FILES,
-        "yaml": YAML_STORE_FILES,
-    }
-    keep = set(files.get(str(choice), []))
-    remove_paths(project_dir, sorted(set(unchosen(files, choice)) - keep))
-
 
 def remove_unchosen_registration(choice: object, project_dir: Path) -> None:
     """No self-registration: no registration page or module (recovery pages stay)."""
@@ -199,6 +178,28 @@ def remove_unchosen_captcha(choice: object, project_dir: Path) -> None:
     leaves the package out by itself); auth/captcha_field.py then draws nothing."""
     if choice == "none":
         remove_paths(project_dir, ["auth/captcha.py", "tests/auth/test_captcha.py"])
+
+
+# The SQL store serves both "sqlite" and "postgres"; auth/stauth_format.py (import and
+# export of streamlit-authenticator files) works on every backend and is always kept.
+SQL_STORE_FILES = [
+    "auth/store/sql.py",
+    "auth/store/migrate.py",
+    "migrations",
+    "tests/auth/store/test_migrations.py",
+]
+POSTGRES_FILES = ["auth/store/postgres.py", "tests/auth/store/test_postgres.py"]
+YAML_STORE_FILES: list[str] = []  # auth/store/yaml_store.py and its tests (YAML branch)
+
+
+def remove_unchosen_storage(choice: object, project_dir: Path) -> None:
+    files = {
+        "sqlite": SQL_STORE_FILES,
+        "postgres": SQL_STORE_FILES + POSTGRES_FILES,
+        "yaml": YAML_STORE_FILES,
+    }
+    keep = set(files.get(str(choice), []))
+    remove_paths(project_dir, sorted(set(unchosen(files, choice)) - keep))
 
 
 REMOVALS: dict[str, Removal] = {
