@@ -14,8 +14,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
-from auth import audit, mailer, tokens, users, validators
-from auth.store import DuplicateUser, Token, User
+from auth import account, audit, mailer, tokens, users, validators
+from auth.store import Token, User
 from auth.users import ValidationError
 
 log = logging.getLogger("auth")
@@ -327,41 +327,10 @@ def verify_email(services, secret: str, *, ip: str = "") -> User | None:
     return user
 
 
-def confirm_email_change(services, secret: str, *, ip: str = "") -> User | None:
-    """Switch the account to the new address a change_email link was sent to; None if bad.
-
-    The account page issues the token (`tokens.issue_token(..., CHANGE_EMAIL,
-    email=new_address)`) and mails `tokens.link(services, CHANGE_EMAIL, secret)`.
-    """
-    token = tokens.redeem(services, secret, tokens.CHANGE_EMAIL)
-    user = services.store.get_user(token.user_id) if token else None
-    if token is None or user is None:
-        return None
-    try:
-        user = services.store.update_user(
-            user.id, email=token.email, email_verified=True, keep_an_admin=False
-        )
-    except DuplicateUser:
-        audit.record(
-            services,
-            audit.EMAIL_CHANGE,
-            audit.FAILURE,
-            target=user.username,
-            method="email",
-            ip=ip,
-            detail="address taken meanwhile",
-        )
-        return None
-    # Links sent to the old address must not work any more.
-    services.store.delete_tokens(user.id, tokens.RESET_PASSWORD)
-    services.store.delete_tokens(user.id, tokens.VERIFY_EMAIL)
-    audit.record(
-        services, audit.EMAIL_CHANGE, target=user.username, method="email", ip=ip, detail=""
-    )
-    log.info("email changed user=%s", user.username)
-    return user
-
-
 def verify_link(services, secret: str, *, ip: str = "") -> User | None:
     """What the confirmation page does with a link: verify an address or apply an email change."""
-    return verify_email(services, secret, ip=ip) or confirm_email_change(services, secret, ip=ip)
+    # The email change is the account page's (auth/account.py): it also tells the old
+    # address. It goes first because it audits nothing for a link that is not its own.
+    return account.confirm_email_change(services, secret, ip=ip) or verify_email(
+        services, secret, ip=ip
+    )
