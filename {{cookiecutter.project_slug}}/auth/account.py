@@ -243,14 +243,11 @@ def confirm_email_change(services, secret: str, *, ip: str = "") -> User | None:
 
 
 def change_password(services, identity, current: str, new: str, repeat: str) -> User:
-    """`users.change_own_password` (current password needed, other sessions end), audited."""
-    try:
-        updated = users.change_own_password(services, identity, current, new, repeat)
-    except users.ValidationError as exc:
-        _record(services, identity, audit.PASSWORD_CHANGE, audit.FAILURE, exc.problems[0])
-        raise
-    _record(services, identity, audit.PASSWORD_CHANGE)
-    return updated
+    """`users.change_own_password`: current password needed, other sessions end.
+
+    That function writes the audit events (each refusal and the change) itself.
+    """
+    return users.change_own_password(services, identity, current, new, repeat, ip=_ip(identity))
 
 
 # --- sessions ------------------------------------------------------------------

@@ -159,7 +159,7 @@ def set_password(
 def change_own_password(
     services, identity, current: str, new: str, repeat: str, *, ip: str = ""
 ) -> User:
-    """The account page's change: the current password is required."""
+    """The account page's change: the current password is required. Every outcome is audited."""
     user, settings, now = identity.user, services.settings, services.now()
 
     def refused(reason: str) -> None:
@@ -175,6 +175,7 @@ def change_own_password(
         )
 
     if new != repeat:
+        refused("The new passwords do not match.")
         raise ValidationError(["The new passwords do not match."])
     # Someone holding a stolen session cookie must not get unlimited guesses
     # here: wrong answers count towards the same lockout as sign-in.
@@ -201,10 +202,15 @@ def change_own_password(
             )
         raise ValidationError(["The current password is not correct."])
     if new == current:
+        refused("same as the current password")
         raise ValidationError(["Choose a password different from the current one."])
-    return set_password(
-        services, user, new, keep_session=identity.session.id, method="account", ip=ip
-    )
+    try:
+        return set_password(
+            services, user, new, keep_session=identity.session.id, method="account", ip=ip
+        )
+    except ValidationError as exc:
+        refused(exc.problems[0])
+        raise
 
 
 def _admin_record(services, event, user, actor, method, ip, detail=""):

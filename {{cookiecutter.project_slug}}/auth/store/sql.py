@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import random
+import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -201,6 +202,23 @@ audit_log = Table(
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+WAL_SWITCH_SECONDS = 10.0
+
+
+def _use_wal(cursor) -> None:
+    """Switch the file to WAL once. The switch needs the file to itself and SQLite
+    may answer "database is locked" at once, without its busy timeout, when other
+    processes open a new file at the same moment: so wait and try again."""
+    deadline = time.monotonic() + WAL_SWITCH_SECONDS
+    while cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def sqlite_engine(path: Path) -> Engine:
     """An engine for a SQLite file: WAL, foreign keys, a 10 s busy timeout, our own BEGIN."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -211,7 +229,7 @@ def sqlite_engine(path: Path) -> Engine:
         # Let us issue BEGIN ourselves (pysqlite's implicit BEGIN is deferred).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _use_wal(cursor)
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
