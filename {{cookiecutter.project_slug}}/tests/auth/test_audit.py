@@ -209,4 +209,6 @@ def test_command_line_management_is_audited_with_method_cli(tmp_path):
         (audit.USER_DISABLED, "cli"),
         (audit.USER_DELETED, "cli"),
     ]
-    services.store.engine.dispose()
+    engine = getattr(services.store, "engine", None)  # SQL stores pool connections
+    if engine is not None:
+        engine.dispose()
