@@ -227,9 +227,9 @@ def test_two_providers_side_by_side_keep_their_guests_apart(oidc_app, chromium):
         expect_signed_out_via_provider(page_a)
 
         interact(page_b)
-        expect(page_b.get_by_role("heading", name="Account")).to_be_visible()
+        expect(page_b.get_by_role("heading", name="Account", exact=True)).to_be_visible()
         page_b.reload()
-        expect(page_b.get_by_role("heading", name="Account")).to_be_visible()
+        expect(page_b.get_by_role("heading", name="Account", exact=True)).to_be_visible()
 
         sign_in_with_provider(page_a, base_url, "google", "sam")
         expect(page_a.get_by_text(REFUSED)).to_be_visible()
