@@ -75,6 +75,24 @@ def chromium_path() -> str | None:
     return None
 
 
+def log_tail(path: Path | None, tail: int) -> str:
+    """The end of a child process's log file ("" when there is none)."""
+    if path is None or not path.exists():
+        return ""
+    return path.read_text(encoding="utf-8", errors="replace")[-tail:]
+
+
+def stop_process(process: subprocess.Popen[bytes] | None, timeout: float) -> None:
+    """SIGTERM, then SIGKILL after `timeout`; nothing when it is gone already."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=timeout)
+
+
 def missing_browser_tools() -> str | None:
     """None when Chromium and Playwright are both there, else what is missing and how to get it."""
     missing = []
@@ -188,20 +206,12 @@ class StreamlitServer:
 
     def log(self, tail: int = 6000) -> str:
         """The end of what the server printed."""
-        if self.log_path is None or not self.log_path.exists():
-            return ""
-        return self.log_path.read_text(encoding="utf-8", errors="replace")[-tail:]
+        return log_tail(self.log_path, tail)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the server (SIGTERM, then SIGKILL); safe to call twice."""
         process, self.process = self.process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=timeout)
+        stop_process(process, timeout)
         if self.log_path is not None:
             self.log_path.unlink(missing_ok=True)
             self.log_path = None
@@ -349,19 +359,11 @@ class OidcProviderMock:
             time.sleep(0.2)
 
     def log(self, tail: int = 4000) -> str:
-        if self.log_path is None or not self.log_path.exists():
-            return ""
-        return self.log_path.read_text(encoding="utf-8", errors="replace")[-tail:]
+        return log_tail(self.log_path, tail)
 
     def stop(self, timeout: float = 10.0) -> None:
         process, self.process = self.process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=timeout)
+        stop_process(process, timeout)
         if self.log_path is not None:
             self.log_path.unlink(missing_ok=True)
             self.log_path = None

@@ -229,3 +229,23 @@ def bake_refused(
         return Refusal(output_dir, captured.out, captured.err)
 
     return _bake_refused
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """A headless system Chromium, or a skip (a failure when CI=true) saying how to get one."""
+    from tests.browser_support import launch_chromium, missing_browser_tools
+
+    missing = missing_browser_tools()
+    if missing is not None:
+        if is_ci():
+            pytest.fail(f"CI=true and the browser tests {missing}")
+        pytest.skip(f"browser tests {missing}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()

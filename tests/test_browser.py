@@ -11,48 +11,22 @@ Needs Chromium (`apt-get install chromium`) and Playwright for Python
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.browser_support import (
     UI_TIMEOUT_MS,
     StreamlitServer,
     home_heading,
-    launch_chromium,
-    missing_browser_tools,
     one_time_password_shown,
     select_first_row,
     set_first_password,
     sign_in,
 )
-from tests.conftest import is_ci
 
 pytestmark = pytest.mark.browser
 
 NEW_PASSWORD = "correct horse battery staple"
 COOKIE_NAME = "_streamlit_user"
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    """A headless system Chromium, or a skip (a failure when CI=true) saying how to get one."""
-    missing = missing_browser_tools()
-    if missing is not None:
-        if is_ci():
-            pytest.fail(f"CI=true and the browser test {missing}")
-        pytest.skip(f"browser test {missing}")
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    try:
-        browser = launch_chromium(playwright)
-        try:
-            yield browser
-        finally:
-            browser.close()
-    finally:
-        playwright.stop()
 
 
 @pytest.fixture

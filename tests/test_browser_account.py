@@ -28,7 +28,6 @@ from tests.browser_support import (
     sign_in,
 )
 from tests.conftest import is_ci
-from tests.test_browser import chromium  # noqa: F401 (a fixture shared with that module)
 
 pytestmark = pytest.mark.browser
 
@@ -73,7 +72,7 @@ def wait_for_mail(messages: list, to: str, timeout: float = 20.0):
 
 
 @pytest.fixture
-def served_app(request, bake, chromium, mailbox):  # noqa: F811 (the imported fixture)
+def served_app(request, bake, chromium, mailbox):
     """The default bake, sending mail to the loopback server, with links to where it is served."""
     messages, smtp_port = mailbox
     baked = bake()
@@ -97,7 +96,7 @@ def new_page(browser):
     return context, context.new_page()
 
 
-def test_email_change_by_link_and_signing_out_another_browser(served_app, chromium):  # noqa: F811
+def test_email_change_by_link_and_signing_out_another_browser(served_app, chromium):
     from playwright.sync_api import expect
 
     baked, server, messages = served_app

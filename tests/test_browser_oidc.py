@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import pytest
 
@@ -30,8 +29,6 @@ from tests.browser_support import (
     add_oidc_secrets,
     free_port,
     home_heading,
-    launch_chromium,
-    missing_browser_tools,
     missing_oidc_provider,
 )
 from tests.conftest import is_ci
@@ -51,29 +48,14 @@ def guest(sub: str, name: str, domain: str = "guests.example") -> dict:
     }
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    missing = missing_browser_tools() or missing_oidc_provider()
+@pytest.fixture
+def oidc_app(request, bake, chromium):
+    """oidc_app({"generic": [users]}) -> (baked, base_url): the app with one mock per provider."""
+    missing = missing_oidc_provider()
     if missing is not None:
         if is_ci():
             pytest.fail(f"CI=true and the OIDC browser test {missing}")
         pytest.skip(f"OIDC browser test {missing}")
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    try:
-        browser = launch_chromium(playwright)
-        try:
-            yield browser
-        finally:
-            browser.close()
-    finally:
-        playwright.stop()
-
-
-@pytest.fixture
-def oidc_app(request, bake, chromium):
-    """oidc_app({"generic": [users]}) -> (baked, base_url): the app with one mock per provider."""
 
     def make(providers: dict[str, list[dict]]):
         answers = {f"oidc_{name}": name in providers for name in ("google", "generic")}

@@ -26,8 +26,6 @@ from tests.browser_support import (
     StreamlitServer,
     free_port,
     home_heading,
-    launch_chromium,
-    missing_browser_tools,
     sign_in,
 )
 from tests.conftest import is_ci
@@ -43,24 +41,6 @@ def _need(what: str) -> None:
     if is_ci():
         pytest.fail(f"CI=true and the self-service browser test {what}")
     pytest.skip(f"self-service browser test {what}")
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    missing = missing_browser_tools()
-    if missing is not None:
-        _need(missing)
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    try:
-        browser = launch_chromium(playwright)
-        try:
-            yield browser
-        finally:
-            browser.close()
-    finally:
-        playwright.stop()
 
 
 @pytest.fixture
