@@ -64,7 +64,7 @@ def test_no_provider_generates_no_oidc_code_setting_section_or_dependency(bake):
     example = baked.toml(".streamlit/secrets.toml.example")
     assert set(example["auth"]) == {"cookie_secret"}
     readme = (project / "README.md").read_text()
-    assert "OpenID" not in readme and "oauth2callback" not in readme
+    assert "## Guest sign-in" not in readme and "oauth2callback" not in readme
     mentions = [
         path.relative_to(project).as_posix()
         for path in project.rglob("*.py")
