@@ -7,6 +7,7 @@ comes from the system (Debian's ``chromium`` package) and is driven by the PyPI
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -18,7 +19,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -407,3 +408,33 @@ def one_time_password_shown(page: Page) -> str:
     alert.wait_for(timeout=UI_TIMEOUT_MS)
     code = page.locator("[data-testid='stAlertContentWarning'] code").first
     return code.inner_text().strip()
+
+
+# --- a real SMTP server on loopback (self-service and account browser tests) --------------
+
+
+@contextlib.contextmanager
+def smtp_inbox() -> Iterator[tuple[int, list]]:
+    """aiosmtpd on 127.0.0.1 keeping every message: yields (port, messages).
+
+    Raises ImportError without aiosmtpd; the caller decides between skip and fail.
+    """
+    import email
+    import email.policy
+
+    from aiosmtpd.controller import Controller
+
+    messages: list = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+            content = envelope.content.replace(b"\r\n", b"\n")
+            messages.append(email.message_from_bytes(content, policy=email.policy.default))
+            return "250 OK"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller.port, messages
+    finally:
+        controller.stop()

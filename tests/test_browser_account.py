@@ -11,8 +11,7 @@ Needs Chromium, Playwright and aiosmtpd; skipped without them, failing when CI=t
 
 from __future__ import annotations
 
-import email
-import email.policy
+import importlib.util
 import re
 import time
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from tests.browser_support import (
     home_heading,
     set_first_password,
     sign_in,
+    smtp_inbox,
 )
 from tests.conftest import is_ci
 
@@ -39,26 +39,12 @@ LINK_RE = re.compile(r"https?://\S+/verify_email\?token=\S+")
 @pytest.fixture
 def mailbox() -> Iterator[list]:
     """A real SMTP server on 127.0.0.1; yields the list its messages arrive in."""
-    try:
-        from aiosmtpd.controller import Controller
-    except ImportError:
+    if importlib.util.find_spec("aiosmtpd") is None:
         if is_ci():
-            raise
+            pytest.fail("CI=true and aiosmtpd is missing: pip install -r requirements-dev.txt")
         pytest.skip("needs aiosmtpd: pip install -r requirements-dev.txt")
-    messages: list = []
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-            content = envelope.content.replace(b"\r\n", b"\n")
-            messages.append(email.message_from_bytes(content, policy=email.policy.default))
-            return "250 OK"
-
-    controller = Controller(Handler(), hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield messages, controller.port
-    finally:
-        controller.stop()
+    with smtp_inbox() as (port, messages):
+        yield messages, port
 
 
 def wait_for_mail(messages: list, to: str, timeout: float = 20.0):

@@ -11,8 +11,7 @@ Playwright and aiosmtpd; without them the test is skipped, or fails when CI=true
 
 from __future__ import annotations
 
-import email
-import email.policy
+import importlib.util
 import re
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from tests.browser_support import (
     free_port,
     home_heading,
     sign_in,
+    smtp_inbox,
 )
 from tests.conftest import is_ci
 
@@ -46,24 +46,10 @@ def _need(what: str) -> None:
 @pytest.fixture
 def inbox() -> Iterator[tuple[int, list]]:
     """A real SMTP server on 127.0.0.1 keeping every message: (port, messages)."""
-    try:
-        from aiosmtpd.controller import Controller
-    except ImportError:
+    if importlib.util.find_spec("aiosmtpd") is None:
         _need("needs aiosmtpd: pip install aiosmtpd")
-    messages: list = []
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-            content = envelope.content.replace(b"\r\n", b"\n")
-            messages.append(email.message_from_bytes(content, policy=email.policy.default))
-            return "250 OK"
-
-    controller = Controller(Handler(), hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield controller.port, messages
-    finally:
-        controller.stop()
+    with smtp_inbox() as inbox:
+        yield inbox
 
 
 def wait_for_link(messages: list, page_name: str, count: int, timeout: float = 20) -> str:
