@@ -167,21 +167,21 @@ def remove_unchosen_registration(choice: object, project_dir: Path) -> None:
             project_dir,
             [
                 "app_pages/register.py",
-                "auth/registration.py",
+                "auth/domain/registration.py",
                 "tests/app_pages/test_register.py",
-                "tests/auth/test_registration.py",
+                "tests/auth/domain/test_registration.py",
             ],
         )
 
 
 def remove_unchosen_captcha(choice: object, project_dir: Path) -> None:
     """No captcha: the module that needs the `captcha` package goes (requirements.txt
-    leaves the package out by itself); auth/captcha_field.py then draws nothing."""
+    leaves the package out by itself); auth/web/captcha_field.py then draws nothing."""
     if choice == "none":
-        remove_paths(project_dir, ["auth/captcha.py", "tests/auth/test_captcha.py"])
+        remove_paths(project_dir, ["auth/domain/captcha.py", "tests/auth/domain/test_captcha.py"])
 
 
-# The SQL store serves both "sqlite" and "postgres"; auth/stauth_format.py (import and
+# The SQL store serves both "sqlite" and "postgres"; auth/store/stauth_format.py (import and
 # export of streamlit-authenticator files) works on every backend and is always kept.
 SQL_STORE_FILES = [
     "auth/store/sql.py",
@@ -207,9 +207,9 @@ def remove_unchosen_storage(choice: object, project_dir: Path) -> None:
 # for all of them. The rendered settings.toml lists the chosen providers
 # ([guests] providers); with none, the OIDC code and its tests go.
 OIDC_FILES = [
-    "auth/oidc.py",
-    "auth/oidc_ui.py",
-    "tests/auth/test_oidc.py",
+    "auth/domain/oidc.py",
+    "auth/web/oidc_ui.py",
+    "tests/auth/domain/test_oidc.py",
     "tests/app_pages/test_login_oidc.py",
 ]
 

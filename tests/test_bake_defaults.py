@@ -153,16 +153,16 @@ def test_next_steps_are_printed(baked):
 VERIFY = """
 import json, sys
 sys.path.insert(0, ".")
-from auth.passwords import verify_password
+from auth.domain.passwords import verify_password
 data = json.load(sys.stdin)
 print(json.dumps([verify_password(p, data["encoded"], data["pepper"]) for p in data["tries"]]))
 """
 
 
 def test_one_time_password_verifies_with_the_generated_app(baked):
-    """The app's own ``auth.passwords.verify_password`` accepts the hook's bootstrap hash."""
-    if not (baked.project_dir / "auth" / "passwords.py").is_file():
-        pytest.skip("the generated project has no auth/passwords.py yet")
+    """The app's own ``auth.domain.passwords.verify_password`` accepts the hook's bootstrap hash."""
+    if not (baked.project_dir / "auth" / "domain" / "passwords.py").is_file():
+        pytest.skip("the generated project has no auth/domain/passwords.py yet")
     password = baked.one_time_password()
     values = baked.secrets()
     data = {

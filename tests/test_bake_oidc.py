@@ -6,6 +6,7 @@ suite with no provider, with all of them, and with several in between.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -13,12 +14,13 @@ import pytest
 from tests.conftest import load_hook
 
 PROVIDERS = ("google", "microsoft", "okta", "auth0", "generic")
-OIDC_CODE = ("auth/oidc.py", "auth/oidc_ui.py")
-OIDC_TESTS = ("tests/auth/test_oidc.py", "tests/app_pages/test_login_oidc.py")
+OIDC_CODE = ("auth/domain/oidc.py", "auth/web/oidc_ui.py")
+OIDC_TESTS = ("tests/auth/domain/test_oidc.py", "tests/app_pages/test_login_oidc.py")
 # The cheap options, so the suites below test OIDC and little else.
 BASE = {"storage": "sqlite", "registration": "disabled", "captcha": "none"}
 
 post = load_hook("post_gen_project")
+OIDC_MENTION = re.compile(r"auth\.(domain\.oidc|web\.oidc_ui)\b|st\.login")
 
 
 def answers_for(*chosen: str) -> dict[str, object]:
@@ -29,7 +31,7 @@ def answers_for(*chosen: str) -> dict[str, object]:
 
 
 def oidc_tree(root: Path, settings: str) -> None:
-    for relative in (*OIDC_CODE, *OIDC_TESTS, "auth/login.py"):
+    for relative in (*OIDC_CODE, *OIDC_TESTS, "auth/domain/login.py"):
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         (root / relative).write_text("")
     (root / "settings.toml").write_text(settings)
@@ -39,7 +41,7 @@ def test_without_providers_the_oidc_code_and_its_tests_are_removed(tmp_path):
     oidc_tree(tmp_path, "[app]\nname = 'x'\n")
     post.remove_oidc_without_providers(False, tmp_path)
     assert not any((tmp_path / p).exists() for p in (*OIDC_CODE, *OIDC_TESTS))
-    assert (tmp_path / "auth" / "login.py").exists()
+    assert (tmp_path / "auth" / "domain" / "login.py").exists()
 
 
 def test_with_a_provider_the_oidc_code_stays(tmp_path):
@@ -68,7 +70,7 @@ def test_no_provider_generates_no_oidc_code_setting_section_or_dependency(bake):
     mentions = [
         path.relative_to(project).as_posix()
         for path in project.rglob("*.py")
-        if "auth.oidc" in (text := path.read_text(encoding="utf-8")) or "st.login" in text
+        if OIDC_MENTION.search(path.read_text(encoding="utf-8"))
     ]
     # Only the sign-in page's lazy import, behind `if settings.oidc_providers` (empty here).
     assert mentions == ["app_pages/login.py"]

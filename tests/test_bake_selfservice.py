@@ -10,11 +10,11 @@ import pytest
 
 REGISTRATION_FILES = [
     "app_pages/register.py",
-    "auth/registration.py",
+    "auth/domain/registration.py",
     "tests/app_pages/test_register.py",
-    "tests/auth/test_registration.py",
+    "tests/auth/domain/test_registration.py",
 ]
-CAPTCHA_FILES = ["auth/captcha.py", "tests/auth/test_captcha.py"]
+CAPTCHA_FILES = ["auth/domain/captcha.py", "tests/auth/domain/test_captcha.py"]
 
 
 @pytest.mark.parametrize("captcha", ["image", "none"])

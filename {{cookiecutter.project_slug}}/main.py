@@ -3,10 +3,10 @@
 import streamlit as st
 
 from auth.config import ConfigError
-from auth.guard import current_identity
-from auth.navigation import visible_pages
-from auth.services import get_services
+from auth.web.guard import current_identity
+from auth.web.services import get_services
 from menu import follow_sidebar_clicks, render_sidebar
+from navigation import visible_pages
 
 try:
     services = get_services()

@@ -19,7 +19,7 @@ Exit status:
        unusable secrets or settings file
 
 Every failure prints one line, `error: ...`, on standard error and changes
-nothing: input is validated before anything is written (see auth/users.py).
+nothing: input is validated before anything is written (see auth/domain/users.py).
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ def _read_line(stdin: IO[str], limit: int) -> str:
 
 def read_password(ctx: Context) -> str:
     """One line from standard input without its line ending; a hidden prompt on a terminal."""
-    from auth.passwords import MAX_PASSWORD_CHARS
+    from auth.domain.passwords import MAX_PASSWORD_CHARS
 
     if _isatty(ctx.stdin):
         password = getpass.getpass("New password: ", stream=ctx.err)
@@ -158,7 +158,7 @@ class Context:
     out: IO[str]
     err: IO[str]
     settings: Settings | None = None
-    services: Any = None  # auth.services.Services, imported only when a command needs it
+    services: Any = None  # auth.web.services.Services, imported only when a command needs it
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out)
@@ -201,14 +201,14 @@ def read_settings(secrets_file: str | None, settings_file: str | None) -> Settin
 @contextlib.contextmanager
 def open_services(ctx: Context) -> Iterator[Any]:
     """Store and services as the app opens them, bootstrap admin included."""
-    from auth.bootstrap import ensure_bootstrap_admin
-    from auth.services import Services
+    from auth.domain.bootstrap import ensure_bootstrap_admin
+    from auth.domain.services import Services, password_hasher
     from auth.store import StoreError, open_store
 
     settings = ctx.settings
     failures = (StoreError, *_store_outages())
     try:
-        store = open_store(settings)
+        store = open_store(settings, password_hasher(settings))
     except (OSError, *failures) as exc:
         raise CommandError(
             f"cannot open the user store ({settings.storage_location}): {_first_line(exc)}"
@@ -249,7 +249,7 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _user(ctx: Context, username: str):
-    from auth import users
+    from auth.domain import users
     from auth.store import UserNotFound
 
     try:
@@ -259,7 +259,7 @@ def _user(ctx: Context, username: str):
 
 
 def cmd_create_user(ctx: Context, args: argparse.Namespace) -> int:
-    from auth import users
+    from auth.domain import users
 
     password = read_password(ctx) if args.password_stdin else None
     roles = args.roles or [ctx.settings.roles[-1]]
@@ -286,7 +286,7 @@ def cmd_create_user(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_list_users(ctx: Context, args: argparse.Namespace) -> int:
-    from auth.users import public_record
+    from auth.domain.users import public_record
 
     store, now = ctx.services.store, ctx.services.now()
     records = [
@@ -317,7 +317,7 @@ def cmd_list_users(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_set_password(ctx: Context, args: argparse.Namespace) -> int:
-    from auth import users
+    from auth.domain import users
 
     user = _user(ctx, args.username)
     users.set_password(ctx.services, user, read_password(ctx), method="cli")
@@ -326,7 +326,7 @@ def cmd_set_password(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_set_roles(ctx: Context, args: argparse.Namespace) -> int:
-    from auth import users
+    from auth.domain import users
 
     user = _user(ctx, args.username)
     updated = users.set_roles(ctx.services, user, args.roles, method="cli")
@@ -335,7 +335,7 @@ def cmd_set_roles(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_disable(ctx: Context, args: argparse.Namespace) -> int:
-    from auth import users
+    from auth.domain import users
 
     user = _user(ctx, args.username)
     if user.disabled:
@@ -347,7 +347,7 @@ def cmd_disable(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_enable(ctx: Context, args: argparse.Namespace) -> int:
-    from auth import users
+    from auth.domain import users
 
     user = _user(ctx, args.username)
     if not user.disabled:
@@ -359,7 +359,7 @@ def cmd_enable(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_delete(ctx: Context, args: argparse.Namespace) -> int:
-    from auth import users
+    from auth.domain import users
 
     user = _user(ctx, args.username)
     if not args.yes:
@@ -378,7 +378,7 @@ def cmd_delete(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_revoke_sessions(ctx: Context, args: argparse.Namespace) -> int:
-    from auth import users
+    from auth.domain import users
 
     user = _user(ctx, args.username)
     count = users.revoke_sessions(ctx.services, user, method="cli")
@@ -402,7 +402,7 @@ def new_one_time_password(length: int = ONE_TIME_PASSWORD_LENGTH) -> str:
 
 
 def cmd_bootstrap_hash(ctx: Context, args: argparse.Namespace) -> int:
-    from auth.passwords import pbkdf2_hash
+    from auth.domain.passwords import pbkdf2_hash
 
     password = new_one_time_password()
     encoded = pbkdf2_hash(
@@ -443,7 +443,7 @@ def cmd_migrate(ctx: Context, args: argparse.Namespace) -> int:
 
 def _read_stauth(path_text: str):
     """A streamlit-authenticator config from FILE, validated; UsageError says what is wrong."""
-    from auth import stauth_format
+    from auth.store import stauth_format
 
     path = Path(path_text)
     try:
@@ -457,7 +457,7 @@ def _read_stauth(path_text: str):
 
 
 def cmd_import_stauth(ctx: Context, args: argparse.Namespace) -> int:
-    from auth import stauth_sync as sync
+    from auth.domain import stauth_sync as sync
 
     config = _read_stauth(args.file)
     plan = sync.plan_import(ctx.services, config)
@@ -486,8 +486,8 @@ def cmd_import_stauth(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_export_stauth(ctx: Context, args: argparse.Namespace) -> int:
-    from auth import stauth_format
-    from auth.stauth_sync import export_config
+    from auth.domain.stauth_sync import export_config
+    from auth.store import stauth_format
 
     path = Path(args.file)
     if path.is_dir():
@@ -689,8 +689,8 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
     if args.needs == "settings":
         return args.handler(ctx, args)
 
+    from auth.domain.users import ValidationError
     from auth.store import DuplicateUser, LastAdminError, UserNotFound
-    from auth.users import ValidationError
 
     with open_services(ctx) as services:
         ctx.services = services

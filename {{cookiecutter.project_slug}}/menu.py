@@ -10,9 +10,9 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_option_menu import option_menu
 
-from auth.guard import sign_out
-from auth.navigation import PageSpec, menu_pages
-from auth.sessions import Identity
+from auth.domain.sessions import Identity
+from auth.web.guard import sign_out
+from navigation import PageSpec, menu_pages
 
 _MENU_KEY = "main_menu"
 _TARGET_KEY = "_menu_target"

@@ -12,12 +12,12 @@ post = load_hook("post_gen_project")
 
 REGISTRATION_FILES = [
     "app_pages/register.py",
-    "auth/registration.py",
+    "auth/domain/registration.py",
     "tests/app_pages/test_register.py",
-    "tests/auth/test_registration.py",
+    "tests/auth/domain/test_registration.py",
 ]
-CAPTCHA_FILES = ["auth/captcha.py", "tests/auth/test_captcha.py"]
-ALWAYS = ["auth/captcha_field.py", "app_pages/forgot_password.py", "auth/recovery.py"]
+CAPTCHA_FILES = ["auth/domain/captcha.py", "tests/auth/domain/test_captcha.py"]
+ALWAYS = ["auth/web/captcha_field.py", "app_pages/forgot_password.py", "auth/domain/recovery.py"]
 
 
 def make_tree(root: Path) -> None:

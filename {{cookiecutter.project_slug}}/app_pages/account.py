@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from auth import account, users
-from auth.guard import require_role, sign_out
-from auth.passwords import PASSWORD_INPUT_CHARS
-from auth.services import get_services
-from auth.validators import MAX_EMAIL_CHARS, MAX_NAME_CHARS
+from auth.domain import account, users
+from auth.domain.passwords import PASSWORD_INPUT_CHARS
+from auth.domain.validators import MAX_EMAIL_CHARS, MAX_NAME_CHARS
+from auth.web.guard import require_role, sign_out
+from auth.web.services import get_services
 
 text = account.markdown_literal
 # One more than the longest valid value: longer input arrives whole and is refused

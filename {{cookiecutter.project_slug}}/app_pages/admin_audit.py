@@ -5,10 +5,10 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from auth import admin, audit
-from auth.client import current_client
-from auth.guard import require_role
-from auth.services import get_services
+from auth.domain import admin, audit
+from auth.web.client import current_client
+from auth.web.guard import require_role
+from auth.web.services import get_services
 
 identity = require_role("admin")
 services = get_services()

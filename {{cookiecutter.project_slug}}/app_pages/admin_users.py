@@ -4,11 +4,11 @@ import contextlib
 
 import streamlit as st
 
-from auth import admin
-from auth.client import current_client
-from auth.guard import require_role
-from auth.services import get_services
+from auth.domain import admin
 from auth.store.base import USER_SORT_KEYS, USER_STATUSES
+from auth.web.client import current_client
+from auth.web.guard import require_role
+from auth.web.services import get_services
 
 identity = require_role("admin")
 services = get_services()

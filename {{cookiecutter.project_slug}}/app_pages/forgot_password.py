@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from auth import captcha_field, recovery
-from auth.client import current_client
-from auth.links import page_link
-from auth.services import get_services
-from auth.users import ValidationError
+from auth.domain import recovery
+from auth.domain.users import ValidationError
+from auth.web import captcha_field
+from auth.web.client import current_client
+from auth.web.links import page_link
+from auth.web.services import get_services
 
 services = get_services()
 st.title("Forgot your password?")

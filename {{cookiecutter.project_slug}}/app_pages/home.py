@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from auth.guard import require_role
+from auth.web.guard import require_role
 
 identity = require_role()
 

@@ -2,14 +2,15 @@
 
 import streamlit as st
 
-from auth import captcha_field, recovery, throttle
-from auth.client import current_client
-from auth.links import page_link
-from auth.login import begin_sign_in
-from auth.passwords import PASSWORD_INPUT_CHARS
-from auth.redirect import redirect
-from auth.routes import SESSION_PATH
-from auth.services import get_services
+from auth.domain import recovery, throttle
+from auth.domain.login import begin_sign_in
+from auth.domain.passwords import PASSWORD_INPUT_CHARS
+from auth.web import captcha_field
+from auth.web.client import current_client
+from auth.web.links import page_link
+from auth.web.redirect import redirect
+from auth.web.routes import SESSION_PATH
+from auth.web.services import get_services
 
 # Self-service state of this browser session (server-side).
 _FAILED = "_sign_in_failed"  # a sign-in failed here: the captcha is shown from now on
@@ -18,8 +19,8 @@ _UNVERIFIED = "_sign_in_unverified"  # user id: right password, email not confir
 
 services = get_services()
 st.title(f"Sign in to {services.settings.app_name}")
-if services.settings.oidc_providers:  # guest sign-in (auth/oidc_ui.py), when generated
-    from auth.oidc_ui import guest_sign_in
+if services.settings.oidc_providers:  # guest sign-in (auth/web/oidc_ui.py), when generated
+    from auth.web.oidc_ui import guest_sign_in
 
     guest_sign_in(services)
 

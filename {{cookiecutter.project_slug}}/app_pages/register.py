@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from auth import captcha_field, registration, users, validators
-from auth.client import current_client
-from auth.links import page_link
-from auth.passwords import PASSWORD_INPUT_CHARS
-from auth.services import get_services
-from auth.users import ValidationError
+from auth.domain import registration, users, validators
+from auth.domain.passwords import PASSWORD_INPUT_CHARS
+from auth.domain.users import ValidationError
+from auth.web import captcha_field
+from auth.web.client import current_client
+from auth.web.links import page_link
+from auth.web.services import get_services
 
 _DONE = "_registered"
 

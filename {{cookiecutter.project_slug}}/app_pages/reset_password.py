@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from auth import recovery, validators
-from auth.client import current_client
-from auth.links import page_link
-from auth.passwords import PASSWORD_INPUT_CHARS
-from auth.services import get_services
-from auth.users import ValidationError
+from auth.domain import recovery, validators
+from auth.domain.passwords import PASSWORD_INPUT_CHARS
+from auth.domain.users import ValidationError
+from auth.web.client import current_client
+from auth.web.links import page_link
+from auth.web.services import get_services
 
 _SECRET, _DONE = "_reset_secret", "_reset_done"
 

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from auth import users
-from auth.guard import current_identity
-from auth.passwords import PASSWORD_INPUT_CHARS
-from auth.services import get_services
+from auth.domain import users
+from auth.domain.passwords import PASSWORD_INPUT_CHARS
+from auth.web.guard import current_identity
+from auth.web.services import get_services
 
 services = get_services()
 identity = current_identity()

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from auth import recovery
-from auth.client import current_client
-from auth.guard import current_identity
-from auth.links import page_link
-from auth.services import get_services
+from auth.domain import recovery
+from auth.web.client import current_client
+from auth.web.guard import current_identity
+from auth.web.links import page_link
+from auth.web.services import get_services
 
 _RESULT = "_verify_result"
 

@@ -221,8 +221,8 @@ def _admin(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _default_captcha() -> str:
-    # The generator deletes auth/captcha.py when the project was made without a captcha.
-    return "image" if (PROJECT_DIR / "auth" / "captcha.py").exists() else "none"
+    # The generator deletes auth/domain/captcha.py when the project was made without a captcha.
+    return "image" if (PROJECT_DIR / "auth" / "domain" / "captcha.py").exists() else "none"
 
 
 def _choice(table: Mapping[str, Any], key: str, default: str, allowed: tuple[str, ...]) -> str:
@@ -295,8 +295,10 @@ def _self_service(
         raise ConfigError("settings.toml: default_roles must not give new accounts the admin role")
     domains = tuple(str(d).strip().lower().lstrip("@") for d in registration.get("domains", ()))
     captcha = _choice(raw.get("captcha", {}), "kind", _default_captcha(), CAPTCHA_KINDS)
-    if captcha == "image" and not (PROJECT_DIR / "auth" / "captcha.py").exists():
-        raise ConfigError('settings.toml: captcha kind = "image" but auth/captcha.py is missing')
+    if captcha == "image" and not (PROJECT_DIR / "auth" / "domain" / "captcha.py").exists():
+        raise ConfigError(
+            'settings.toml: captcha kind = "image" but auth/domain/captcha.py is missing'
+        )
     return {
         "base_url": _base_url(raw, secrets),
         "smtp": _smtp(secrets),

@@ -75,7 +75,7 @@ def copy_project(target: Path) -> Path:
 
 
 def seed(project: Path, count: int) -> None:
-    """One admin through auth.users, then `count` users in bulk.
+    """One admin through auth.domain.users, then `count` users in bulk.
 
     The bulk rows go straight into the SQL backend's tables in one transaction
     (one create_user call per user would take minutes; this is setup, not app code).
@@ -83,9 +83,9 @@ def seed(project: Path, count: int) -> None:
     sys.path.insert(0, str(project))
     from sqlalchemy import insert
 
-    from auth import users
     from auth.config import load_settings
-    from auth.services import Services
+    from auth.domain import users
+    from auth.domain.services import Services
     from auth.store import open_store
     from auth.store.sql import user_roles
     from auth.store.sql import users as users_table

@@ -29,10 +29,10 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
-from auth import passwords  # noqa: E402
 from auth.config import Settings  # noqa: E402
-from auth.services import Services  # noqa: E402
-from auth.sessions import issue_ticket, start_session, verify_session  # noqa: E402
+from auth.domain import passwords  # noqa: E402
+from auth.domain.services import Services  # noqa: E402
+from auth.domain.sessions import issue_ticket, start_session, verify_session  # noqa: E402
 from auth.store import Store, UserQuery  # noqa: E402
 
 TARGET_MS = 5.0

@@ -18,11 +18,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from auth import users
 from auth.config import Settings, SmtpSettings
-from auth.services import Services, use_services
-from auth.sessions import issue_ticket, start_session
-from auth.store import User, open_store
+from auth.domain import users
+from auth.domain.services import open_services
+from auth.domain.sessions import issue_ticket, start_session
+from auth.store import User
+from auth.web.services import use_services
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PASSWORD = "plum orbit kettle 42"
@@ -71,7 +72,7 @@ def settings(tmp_path) -> Settings:
 @pytest.fixture
 def services(settings, clock):
     """The process-wide services, pointed at a fresh store for this test."""
-    services = Services(settings=settings, store=open_store(settings), clock=clock)
+    services = open_services(settings, clock)
     use_services(services)
     yield services
     use_services(None)

@@ -9,18 +9,20 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 import menu
-from auth import cookies, users
-from auth.guard import NOT_ALLOWED_MESSAGE
-from auth.login import FAILED_MESSAGE
-from auth.routes import auth_routes
-from auth.services import Services, use_services
-from auth.sessions import (
+from auth.domain import users
+from auth.domain.login import FAILED_MESSAGE
+from auth.domain.services import Services
+from auth.domain.sessions import (
     TOO_MANY_USERS_MESSAGE,
     issue_ticket,
     start_session,
     token_id,
     verify_session,
 )
+from auth.web import cookies
+from auth.web.guard import NOT_ALLOWED_MESSAGE
+from auth.web.routes import auth_routes
+from auth.web.services import use_services
 from tests.app_pages.support import (
     MAIN,
     app,

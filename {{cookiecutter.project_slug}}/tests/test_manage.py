@@ -19,11 +19,10 @@ from pathlib import Path
 import pytest
 
 import manage
-from auth import passwords
 from auth.config import load_settings
-from auth.services import Services
-from auth.sessions import issue_ticket, start_session
-from auth.store import open_store
+from auth.domain import passwords
+from auth.domain.services import Services, open_services
+from auth.domain.sessions import issue_ticket, start_session
 from tests.conftest import PASSWORD, app_backend
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -102,7 +101,7 @@ class CLI:
 
     def services(self) -> Services:
         settings = load_settings(tomllib.loads(self.secrets_file.read_text()), self.settings_file)
-        return Services(settings=settings, store=open_store(settings))
+        return open_services(settings)
 
     def stored(self, username: str):
         return self.services().store.find_user(username)

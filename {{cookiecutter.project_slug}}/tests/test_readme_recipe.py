@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from auth import navigation
-from auth.guard import NOT_ALLOWED_MESSAGE
-from auth.navigation import PageSpec
+import navigation
+from auth.web.guard import NOT_ALLOWED_MESSAGE
+from navigation import PageSpec
 from tests.app_pages.support import MAIN, PAGES, app, errors, main_module_kept, menu_titles
 from tests.conftest import PROJECT_DIR
 

@@ -13,9 +13,9 @@ import stat
 import pytest
 import yaml
 
-from auth import passwords
+from auth.domain import passwords
 from tests.auth.store.backends import BACKENDS
-from tests.auth.test_stauth_format import HASH_OF_WALNUT, SAMPLE
+from tests.auth.store.test_stauth_format import HASH_OF_WALNUT, SAMPLE
 from tests.conftest import app_backend
 from tests.test_manage import CLI
 

@@ -1,5 +1,7 @@
 """Storage: one interface (`base.Store`), one backend per file."""
 
+from collections.abc import Callable
+
 from auth.config import ConfigError, Settings
 from auth.store.base import (
     ADMIN_ROLE,
@@ -46,12 +48,16 @@ __all__ = [
 ]
 
 
-def open_store(settings: Settings) -> Store:
-    """The store `settings.storage_backend` names, with its schema in place (migrated)."""
+def open_store(settings: Settings, password_hasher: Callable[[str], str] | None = None) -> Store:
+    """The store `settings.storage_backend` names, with its schema in place (migrated).
+
+    `password_hasher` hashes plain-text passwords found in a YAML config (the domain's
+    peppered hash; auth/domain/services.py passes it): the store never sees the pepper.
+    """
     backend = settings.storage_backend
     if backend == "yaml":
         store = _backend("auth.store.yaml_store", backend).YAMLStore(
-            settings.yaml_path, password_hasher=_password_hasher(settings)
+            settings.yaml_path, password_hasher=password_hasher
         )
     elif backend == "postgres":
         store = _backend("auth.store.postgres", backend).postgres_store(settings.database_url)
@@ -84,16 +90,3 @@ def _backend(module: str, backend: str):
         raise ConfigError(
             f'settings.toml asks for storage backend "{backend}", but {missing}'
         ) from None
-
-
-def _password_hasher(settings: Settings):
-    """Our peppered hash, for plain-text passwords the YAML store finds in its config.
-
-    A callable rather than the pepper itself: the store never sees the secret.
-    """
-    from auth import passwords
-
-    def hasher(password: str) -> str:
-        return passwords.hash_password(password, settings.pepper, settings.bcrypt_rounds)
-
-    return hasher

@@ -48,12 +48,12 @@ the fly"; people type them in) are hashed when the file is loaded and written
 back at once. Hashing needs the pepper, which the store must not know about, so
 the app passes `password_hasher` (see `auth.store.open_store`); a store opened
 without one refuses such a file with a message rather than keep or guess.
-Existing ``$2b$`` hashes are kept: auth.passwords verifies them and upgrades
+Existing ``$2b$`` hashes are kept: auth.domain.passwords verifies them and upgrades
 them at the next sign-in. A value the store itself wrote is recognised by its
 fingerprint in the sidecar, so it is never mistaken for a typed password.
 
 The config is read only with PyYAML's safe loader and written with its safe
-dumper (see auth/stauth_format.py). Comments in it are not kept when the store
+dumper (see auth/store/stauth_format.py). Comments in it are not kept when the store
 rewrites it (PyYAML drops them).
 """
 
@@ -74,8 +74,7 @@ from typing import Any
 
 from filelock import FileLock
 
-from auth import stauth_format
-from auth.stauth_format import FormatError
+from auth.store import stauth_format
 from auth.store.base import (
     ADMIN_ROLE,
     EDITABLE_USER_FIELDS,
@@ -97,6 +96,7 @@ from auth.store.base import (
     UserNotFound,
     UserQuery,
 )
+from auth.store.stauth_format import FormatError
 
 STATE_VERSION = 1
 LOCK_TIMEOUT_SECONDS = 120  # a writer waits this long for the lock, then fails (TimeoutError)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from auth import users
+from auth.domain import users
 from auth.store import User
 from tests.app_pages.support import main_module_kept
 

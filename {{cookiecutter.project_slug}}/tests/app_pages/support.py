@@ -106,7 +106,7 @@ def is_empty(at: AppTest) -> bool:
 
 def captcha_input(at: AppTest):
     """The captcha's text input, None when the page shows no captcha."""
-    from auth.captcha_field import LABEL
+    from auth.web.captcha_field import LABEL
 
     return next((t for t in at.text_input if t.label == LABEL), None)
 

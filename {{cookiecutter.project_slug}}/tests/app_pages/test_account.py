@@ -7,9 +7,9 @@ import re
 import pytest
 from streamlit.testing.v1.element_tree import Block
 
-from auth import account, audit
-from auth.login import authenticate
-from auth.sessions import issue_ticket, start_session, verify_session
+from auth.domain import account, audit
+from auth.domain.login import authenticate
+from auth.domain.sessions import issue_ticket, start_session, verify_session
 from auth.store import AuditQuery
 from tests.app_pages.conftest import NOT_SIGNED_IN, SIGNED_IN_ROLES
 from tests.app_pages.support import errors, page, shape, signed_in, titles

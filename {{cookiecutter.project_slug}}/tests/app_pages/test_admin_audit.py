@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 
-from auth import admin, audit
-from auth.login import authenticate
-from auth.sessions import verify_session
+from auth.domain import admin, audit
+from auth.domain.login import authenticate
+from auth.domain.sessions import verify_session
 from tests.app_pages.support import page, titles
 from tests.conftest import PASSWORD
 
@@ -50,7 +50,7 @@ def test_export_neutralizes_formulas(services, visitor):
     [prepare] = [b for b in at.button if b.label.startswith("Prepare CSV")]
     prepare.click().run()
     assert not at.exception
-    # The page hands the browser what auth.admin produced; check that content.
+    # The page hands the browser what auth.domain.admin produced; check that content.
     text = admin.export_audit_csv(services, verify_session(services, who.token))
     rows = list(csv.DictReader(io.StringIO(text)))
     hostile = [r for r in rows if r["target"] == "'=1+1"]

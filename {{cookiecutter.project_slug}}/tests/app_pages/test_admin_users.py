@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from auth import users
-from auth.guard import NOT_ALLOWED_MESSAGE
+from auth.domain import users
+from auth.web.guard import NOT_ALLOWED_MESSAGE
 from tests.app_pages.support import errors, page, titles
 
 SHOWN_COLUMNS = ["username", "email", "first_name", "last_name", "roles", "status", "last_login_at"]
@@ -193,7 +193,7 @@ def test_disable_then_enable(services, console):
 
 
 def test_unlock_a_locked_user(services, console):
-    from auth.login import authenticate
+    from auth.domain.login import authenticate
 
     for _ in range(services.settings.max_failed_attempts):
         authenticate(services, "bob", "wrong wrong wrong")
@@ -204,7 +204,7 @@ def test_unlock_a_locked_user(services, console):
 
 
 def test_sign_out_everywhere_ends_their_sessions(services, console, sign_in):
-    from auth.sessions import verify_session
+    from auth.domain.sessions import verify_session
 
     token = sign_in(users.get_by_username(services, "bob"))
     select(console, "bob")

@@ -10,8 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from auth import account, recovery
-from auth.sessions import verify_session
+from auth.domain import account, recovery
+from auth.domain.sessions import verify_session
 from tests.app_pages.support import MAIN, app, errors, menu_titles, page, titles
 from tests.conftest import PASSWORD
 

@@ -6,8 +6,9 @@ import time
 
 import pytest
 
-from auth import audit, captcha_field, recovery
+from auth.domain import audit, recovery
 from auth.store import AuditQuery
+from auth.web import captcha_field
 from tests.app_pages.support import errors, page, shape, solve_captcha, titles
 
 HAS_CAPTCHA = captcha_field.available

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from auth import recovery
+from auth.domain import recovery
 from tests.app_pages.support import errors, page, shape, solve_captcha, titles
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import bcrypt
 import pytest
 
-from auth import passwords, users
-from auth.captcha_field import FAILED_MESSAGE as CAPTCHA_FAILED_MESSAGE
-from auth.captcha_field import NEEDED_MESSAGE as CAPTCHA_NEEDED_MESSAGE
-from auth.login import FAILED_MESSAGE
-from auth.routes import SESSION_PATH
-from auth.sessions import start_session, token_id
+from auth.domain import passwords, users
+from auth.domain.login import FAILED_MESSAGE
+from auth.domain.sessions import start_session, token_id
+from auth.web.captcha_field import FAILED_MESSAGE as CAPTCHA_FAILED_MESSAGE
+from auth.web.captcha_field import NEEDED_MESSAGE as CAPTCHA_NEEDED_MESSAGE
+from auth.web.routes import SESSION_PATH
 from tests.app_pages.support import errors, page, redirect_url, shape, solve_captcha, titles
 from tests.conftest import PASSWORD
 

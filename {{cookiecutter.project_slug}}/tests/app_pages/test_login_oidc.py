@@ -8,9 +8,10 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from auth import cookies, oidc
-from auth.routes import SESSION_PATH, auth_routes
-from auth.sessions import issue_ticket, token_id
+from auth.domain import oidc
+from auth.domain.sessions import issue_ticket, token_id
+from auth.web import cookies
+from auth.web.routes import SESSION_PATH, auth_routes
 from tests.app_pages.support import (
     MAIN,
     app,

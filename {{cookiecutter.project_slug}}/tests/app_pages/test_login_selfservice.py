@@ -7,9 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from auth import captcha_field, passwords
-from auth.login import FAILED_MESSAGE, UNVERIFIED_HINT
-from auth.navigation import has_page
+from auth.domain import passwords
+from auth.domain.login import FAILED_MESSAGE, UNVERIFIED_HINT
+from auth.web import captcha_field
+from navigation import has_page
 from tests.app_pages.support import captcha_input, errors, page, redirect_url, shape, solve_captcha
 from tests.conftest import PASSWORD, token_in
 

@@ -6,8 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from auth import captcha_field, registration
-from auth.login import authenticate
+from auth.domain import registration
+from auth.domain.login import authenticate
+from auth.web import captcha_field
 from tests.app_pages.support import errors, page, shape, solve_captcha, titles
 from tests.conftest import token_in
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from auth import recovery
-from auth.login import authenticate
-from auth.sessions import verify_session
+from auth.domain import recovery
+from auth.domain.login import authenticate
+from auth.domain.sessions import verify_session
 from tests.app_pages.support import errors, page, redirect_url, titles
 from tests.conftest import PASSWORD, token_in
 
@@ -116,7 +116,7 @@ def test_an_expired_link_is_refused(services, clock, ann, reset_token):
 
 
 def test_a_link_dies_when_the_password_changes_meanwhile(services, ann, reset_token):
-    from auth import users
+    from auth.domain import users
 
     users.set_password(services, ann, "changed by the admin 42")
     at = save(open_link(reset_token), NEW)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from auth import users
-from auth.login import authenticate
-from auth.sessions import verify_session
+from auth.domain import users
+from auth.domain.login import authenticate
+from auth.domain.sessions import verify_session
 from tests.app_pages.support import MAIN, app, errors, is_empty, menu_titles, page, titles
 
 NEW_PASSWORD = "granite mosaic willow 77"

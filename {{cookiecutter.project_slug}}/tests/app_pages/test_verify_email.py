@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auth import recovery
+from auth.domain import recovery
 from tests.app_pages.support import errors, page, titles
 from tests.conftest import token_in
 
@@ -39,7 +39,7 @@ def test_a_signed_in_user_can_open_it_too(services, mail, make_user, sign_in):
 def test_an_email_change_link_switches_the_address(services, make_user):
     from datetime import timedelta
 
-    from auth import tokens
+    from auth.domain import tokens
 
     user = make_user("vic")
     secret = tokens.issue_token(

@@ -54,6 +54,6 @@ def test_shipped_guests_section_matches_the_generated_code():
         pytest.skip("template source, not a generated project: bake the template to run this")
     # A postgres bake needs a database URL to load; any will do here.
     settings = load_settings(good_secrets(), environ={"DATABASE_URL": "postgresql://u@h/db"})
-    oidc_module = SETTINGS_FILE.parent / "auth" / "oidc.py"
+    oidc_module = SETTINGS_FILE.parent / "auth" / "domain" / "oidc.py"
     assert bool(settings.oidc_providers) == oidc_module.exists()
     assert "admin" not in settings.guest_roles

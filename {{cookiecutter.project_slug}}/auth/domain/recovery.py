@@ -1,0 +1,336 @@
+"""Password reset, username reminder and email verification by emailed single-use links.
+
+Enumeration-safe: `forgot_password` and `forgot_username` do the same visible
+thing whether or not an account matches (the page shows one fixed message, and
+mail leaves from a background thread so SMTP's latency cannot be timed). Flood
+control counts emails per account and per client address in the store, so a new
+browser tab or replica does not reset it.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from dataclasses import dataclass
+from datetime import timedelta
+
+from auth.domain import account, audit, mailer, tokens, users, validators
+from auth.domain.users import ValidationError
+from auth.store import Token, User
+
+log = logging.getLogger("auth")
+
+MAX_LOGIN_CHARS = 254
+RATE_WINDOW = timedelta(hours=1)
+INVALID_LINK_MESSAGE = (
+    "This link is not valid: it was already used, has expired, or was replaced by a "
+    "newer one. Ask for a new link."
+)
+# One answer for every request, whether or not an account matched.
+RESET_LINK_SENT_MESSAGE = (
+    "If an account matches, we have sent a link to reset its password to the email "
+    "address on file. The link works once and expires soon."
+)
+USERNAME_SENT_MESSAGE = "If an account uses that email address, we have sent its username there."
+NO_SMTP_NOTE = (
+    "This app cannot send email yet: the message was written to the server log, and an "
+    "administrator must deliver it to you."
+)
+
+
+@dataclass(frozen=True)
+class ResetDelivery:
+    """How a link reached the user. `link` only when it could not be emailed (hand it over once)."""
+
+    emailed: bool
+    link: str | None = None
+
+
+def _subject(services, text: str) -> str:
+    return f"{services.settings.app_name}: {text}"[: mailer.MAX_SUBJECT_CHARS]
+
+
+def _within_rate(services, user: User | None, ip: str) -> bool:
+    """Count one email towards the account's and the address's hourly limit."""
+    settings, now, store = services.settings, services.now(), services.store
+    ok = True
+    if ip:
+        hits = store.hit_counter(f"mail:address:{ip}", now=now, window=RATE_WINDOW)
+        ok = hits <= settings.emails_per_address_per_hour
+    if user is not None:
+        hits = store.hit_counter(f"mail:account:{user.id}", now=now, window=RATE_WINDOW)
+        ok = ok and hits <= settings.emails_per_account_per_hour
+    return ok
+
+
+def _clean_login(text: str, what: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError([f"Enter your {what}."])
+    if len(text) > MAX_LOGIN_CHARS or any(
+        unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in text
+    ):
+        raise ValidationError([f"That is not a valid {what}."])
+    return text
+
+
+# --- password reset ---------------------------------------------------------------
+
+
+def _reset_mail(services, user: User, link: str) -> tuple[str, str]:
+    minutes = int(services.settings.reset_link_lifetime.total_seconds() // 60)
+    body = (
+        f"Hello {user.display_name},\n\n"
+        f"Someone (hopefully you) asked to reset the password of your account "
+        f"'{user.username}' at {services.settings.app_name}. Open this link to choose a "
+        f"new password; it works once and expires in {minutes} minutes:\n\n{link}\n\n"
+        "If you did not ask for this, ignore this email: your password stays as it is.\n"
+    )
+    return _subject(services, "reset your password"), body
+
+
+def start_password_reset(
+    services, user: User, *, actor: str = "", ip: str = "", background: bool = False
+) -> ResetDelivery:
+    """Issue a reset link for `user` and email it.
+
+    The link is returned only when it could not be emailed (no SMTP), so that
+    an administrator can hand it over once. `background`: send from a thread
+    and report nothing back (the anonymous forgot-password page).
+    """
+    settings = services.settings
+    secret = tokens.issue_token(
+        services, user, tokens.RESET_PASSWORD, lifetime=settings.reset_link_lifetime
+    )
+    link = tokens.link(services, tokens.RESET_PASSWORD, secret)
+    subject, body = _reset_mail(services, user, link)
+    if background:
+        mailer.send_mail_later(services, user.email, subject, body)
+        emailed = settings.smtp is not None
+    else:
+        emailed = mailer.send_mail(services, user.email, subject, body)
+    audit.record(
+        services,
+        audit.PASSWORD_RESET_REQUEST,
+        actor=actor,
+        target=user.username,
+        method="admin" if actor else "email",
+        ip=ip,
+        detail="link emailed" if emailed else "link not emailed (no SMTP): handed over",
+    )
+    return ResetDelivery(emailed=emailed, link=None if emailed or background else link)
+
+
+def forgot_password(services, login_or_email: str, *, ip: str = "") -> None:
+    """Email a reset link if `login_or_email` names an account that may reset.
+
+    Raises ValidationError only for input that is bad whatever accounts exist;
+    otherwise the caller shows RESET_LINK_SENT_MESSAGE in every case. Locked
+    accounts can reset; disabled accounts and guests (no password) cannot.
+    """
+    login = _clean_login(login_or_email, "username or email")
+    user = services.store.find_user(login)
+    refused = ""
+    if user is None:
+        refused = "no such account"
+    elif user.disabled:
+        refused = "disabled"
+    elif user.is_guest:
+        refused = "guest account (no password)"
+    if not _within_rate(services, user if not refused else None, ip):
+        refused = refused or "too many emails"
+    if refused:
+        audit.record(
+            services,
+            audit.PASSWORD_RESET_REQUEST,
+            audit.FAILURE,
+            target=user.username if user else login,
+            method="email",
+            ip=ip,
+            detail=refused,
+        )
+        return
+    start_password_reset(services, user, ip=ip, background=True)
+
+
+def reset_password(
+    services, secret: str, new_password: str, repeat: str | None = None, *, ip: str = ""
+) -> User:
+    """Set a new password with a reset link's secret; every session of the user ends.
+
+    No sign-in follows: the user signs in with the new password. A locked
+    account is unlocked. Raises ValidationError (bad link, policy, mismatch);
+    a link whose new password breaks the policy stays usable for another try.
+    """
+    if repeat is not None and new_password != repeat:
+        raise ValidationError(["The two passwords do not match."])
+    token = tokens.redeem(services, secret, tokens.RESET_PASSWORD)
+    user = services.store.get_user(token.user_id) if token else None
+    if (
+        token is None
+        or user is None
+        or user.disabled
+        or user.is_guest
+        or token.email.casefold() != user.email.casefold()
+    ):
+        audit.record(
+            services,
+            audit.PASSWORD_RESET,
+            audit.FAILURE,
+            target=user.username if user else "",
+            method="email",
+            ip=ip,
+            detail="invalid, used or expired link",
+        )
+        raise ValidationError([INVALID_LINK_MESSAGE])
+    try:
+        user = users.set_password(services, user, new_password)
+    except ValidationError:
+        services.store.add_token(token)  # not used up by a password the policy refused
+        raise
+    # The link reached the address on file: that proves it, and a locked-out
+    # owner may sign in with the new password at once.
+    if not user.email_verified:
+        user = services.store.update_user(user.id, email_verified=True, keep_an_admin=False)
+    if user.locked_until is not None or user.failed_logins:
+        user = services.store.unlock_user(user.id)
+    audit.record(services, audit.PASSWORD_RESET, target=user.username, method="email", ip=ip)
+    mailer.send_mail(
+        services,
+        user.email,
+        _subject(services, "your password was changed"),
+        f"Hello {user.display_name},\n\nThe password of your account '{user.username}' at "
+        f"{services.settings.app_name} was just reset, and every session was signed out.\n\n"
+        "If this was not you, contact an administrator at once.\n",
+    )
+    return user
+
+
+# --- username reminder --------------------------------------------------------------
+
+
+def forgot_username(services, email: str, *, ip: str = "") -> None:
+    """Email the username to `email` if an account uses it; the caller shows one message."""
+    email = _clean_login(email, "email address")
+    if validators.email_problems(email):
+        raise ValidationError(["Enter a valid email address, like name@example.com."])
+    user = services.store.find_user(email)
+    if user is not None and user.email.casefold() != email.casefold():
+        user = None  # the text matched someone's username, not an email
+    refused = "" if user is not None else "no such email"
+    if not _within_rate(services, user, ip):
+        refused = refused or "too many emails"
+    audit.record(
+        services,
+        audit.USERNAME_REMINDER,
+        audit.FAILURE if refused else audit.SUCCESS,
+        target=user.username if user else email,
+        method="email",
+        ip=ip,
+        detail=refused,
+    )
+    if refused:
+        return
+    mailer.send_mail_later(
+        services,
+        user.email,
+        _subject(services, "your username"),
+        f"Hello {user.display_name},\n\nYour username at {services.settings.app_name} is:\n\n"
+        f"    {user.username}\n\nYou can also sign in with this email address.\n",
+    )
+
+
+# --- email verification ------------------------------------------------------------
+
+
+def send_verification(
+    services, user: User, *, email: str | None = None, ip: str = "", actor: str = ""
+) -> ResetDelivery:
+    """Email a link that confirms `email` (default: the user's) belongs to them.
+
+    Rate-limited per account and address: over the limit nothing is sent and
+    the delivery says not emailed, without a link.
+    """
+    if not _within_rate(services, user, ip):
+        audit.record(
+            services,
+            audit.EMAIL_VERIFICATION,
+            audit.FAILURE,
+            actor=actor,
+            target=user.username,
+            method="email",
+            ip=ip,
+            detail="too many emails",
+        )
+        return ResetDelivery(emailed=False)
+    address = user.email if email is None else email
+    secret = tokens.issue_token(
+        services,
+        user,
+        tokens.VERIFY_EMAIL,
+        email=address,
+        lifetime=services.settings.verify_link_lifetime,
+    )
+    link = tokens.link(services, tokens.VERIFY_EMAIL, secret)
+    hours = int(services.settings.verify_link_lifetime.total_seconds() // 3600)
+    emailed = mailer.send_mail(
+        services,
+        address,
+        _subject(services, "confirm your email address"),
+        f"Hello {user.display_name},\n\nPlease confirm that this is the email address of "
+        f"your account '{user.username}' at {services.settings.app_name} by opening this "
+        f"link (it works once and expires in {hours} hours):\n\n{link}\n\n"
+        "If you did not create this account, ignore this email.\n",
+    )
+    audit.record(
+        services,
+        audit.EMAIL_VERIFICATION,
+        actor=actor,
+        target=user.username,
+        method="email",
+        ip=ip,
+        detail="link emailed" if emailed else "link not emailed (no SMTP)",
+    )
+    return ResetDelivery(emailed=emailed, link=None if emailed else link)
+
+
+def verify_email(services, secret: str, *, ip: str = "") -> User | None:
+    """Mark the user's email verified with a link's secret; None for a bad or stale link.
+
+    The link only counts for the address it was sent to: if the account's email
+    changed since, it is refused.
+    """
+    token: Token | None = tokens.redeem(services, secret, tokens.VERIFY_EMAIL)
+    user = services.store.get_user(token.user_id) if token else None
+    if token is None or user is None or token.email.casefold() != user.email.casefold():
+        audit.record(
+            services,
+            audit.EMAIL_VERIFICATION,
+            audit.FAILURE,
+            target=user.username if user else "",
+            method="email",
+            ip=ip,
+            detail="invalid, used or expired link",
+        )
+        return None
+    if not user.email_verified:
+        user = services.store.update_user(user.id, email_verified=True, keep_an_admin=False)
+    services.store.delete_tokens(user.id, tokens.VERIFY_EMAIL)
+    audit.record(
+        services,
+        audit.EMAIL_VERIFICATION,
+        target=user.username,
+        method="email",
+        ip=ip,
+        detail="verified",
+    )
+    return user
+
+
+def verify_link(services, secret: str, *, ip: str = "") -> User | None:
+    """What the confirmation page does with a link: verify an address or apply an email change."""
+    # The email change is the account page's (auth/domain/account.py): it also tells the old
+    # address. It goes first because it audits nothing for a link that is not its own.
+    return account.confirm_email_change(services, secret, ip=ip) or verify_email(
+        services, secret, ip=ip
+    )

@@ -1,0 +1,80 @@
+"""The captcha on a form, for the pages: drawn only when the project has one.
+
+Whether there is a captcha is decided by settings (`[captcha] kind`) and by
+whether auth/domain/captcha.py exists (the generator deletes it for `captcha = none`);
+with none, `CaptchaField.passed()` is always True and nothing is drawn.
+
+Use inside a form, then check after the submit button and draw last, so that a
+failed attempt already shows the new picture:
+
+    with st.form("f"):
+        ...
+        field = captcha_field.field("f")
+        submitted = st.form_submit_button("Send")
+    if submitted and not field.passed():
+        st.error(captcha_field.FAILED_MESSAGE)
+    field.draw()
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import streamlit as st
+
+from auth.web.services import get_services
+
+NEEDED_MESSAGE = "Please also type the characters in the picture."
+FAILED_MESSAGE = "The characters did not match the picture. Please try the new one."
+LABEL = "Type the characters in the picture"
+
+
+def available(services=None) -> bool:
+    services = services or get_services()
+    return (
+        services.settings.captcha == "image"
+        and importlib.util.find_spec("auth.domain.captcha") is not None
+    )
+
+
+class CaptchaField:
+    def __init__(self, key: str, enabled: bool):
+        self.key, self.enabled = key, enabled
+        self._slot = None
+        self._typed = ""
+        if enabled:
+            self._slot = st.empty()
+            self._typed = st.text_input(
+                LABEL, max_chars=32, key=f"{key}_captcha", autocomplete="off"
+            )
+
+    @property
+    def _challenge_key(self) -> str:
+        return f"_{self.key}_captcha_challenge"
+
+    def passed(self) -> bool:
+        """Check the typed answer against the challenge shown, once: it is used up either way."""
+        if not self.enabled:
+            return True
+        from auth.domain import captcha
+
+        challenge = st.session_state.pop(self._challenge_key, None)
+        return captcha.check(challenge, self._typed, get_services().now())
+
+    def draw(self) -> None:
+        """Show the picture of the live challenge, drawing a new one when needed."""
+        if not self.enabled:
+            return
+        from auth.domain import captcha
+
+        now = get_services().now()
+        challenge = st.session_state.get(self._challenge_key)
+        if challenge is None or challenge.expires_at <= now:
+            challenge = captcha.new_challenge(now)
+            st.session_state[self._challenge_key] = challenge
+        self._slot.image(challenge.png, caption="Can't read it? Submit and you get a new one.")
+
+
+def field(key: str, *, show: bool = True) -> CaptchaField:
+    """A captcha input for the form being drawn (nothing when `show` is False or no captcha)."""
+    return CaptchaField(key, enabled=show and available())

@@ -1,0 +1,50 @@
+"""The OpenID Connect part of the sign-in page: finish a fresh `st.login`, or offer one.
+
+app_pages/login.py calls `guest_sign_in` first thing; the page's own form
+follows unless this stopped the run.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from auth.domain.oidc import LABELS, begin_guest_sign_in, configured_providers, pending_provider
+from auth.web.client import current_client
+from auth.web.redirect import redirect
+from auth.web.routes import SESSION_PATH
+
+
+def guest_sign_in(services) -> None:
+    """After `st.login`: provision and hand over to our session. Before: one button per provider."""
+    user_info = st.user.to_dict()
+    if pending_provider(user_info):
+        _finish(services, user_info)
+        st.stop()
+    ready, missing = configured_providers(services.settings.oidc_providers, st.secrets.to_dict())
+    for name in ready:
+        if st.button(f"Sign in with {LABELS[name]}", key=f"oidc_{name}", width="stretch"):
+            st.login(name)
+    for name in missing:
+        # Seen by whoever opens the page first after deployment: the admin.
+        st.caption(
+            f"Sign-in with {LABELS[name]} is not set up yet. Administrator: add "
+            f"`[auth]` redirect_uri and `[auth.{name}]` to the app's secrets (see README.md)."
+        )
+    if ready:
+        st.divider()
+
+
+def _finish(services, user_info: dict) -> None:
+    client = current_client()
+    result = begin_guest_sign_in(
+        services, user_info, origin=client.origin, user_agent=client.user_agent, ip=client.ip
+    )
+    if result.ticket is None:
+        st.error(result.message)
+        # Streamlit's cookie still holds the provider's claims: drop it on request,
+        # so the message stays readable until then.
+        if st.button("Back to sign-in", key="oidc_back"):
+            st.logout()
+        return
+    st.info("Signing you in…")
+    redirect(f"{SESSION_PATH}?ticket={result.ticket}")

@@ -1,0 +1,89 @@
+"""Which pages exist for whom: the single table to edit when you add or guard a page.
+
+`st.navigation` only knows the pages registered in the current run, so a page
+left out here cannot be reached by typing its URL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from auth.domain.sessions import Identity
+
+PROJECT_DIR = Path(__file__).resolve().parent
+
+ANONYMOUS = "anonymous"  # only people who are not signed in (the sign-in page)
+SIGNED_IN = "signed-in"  # anyone signed in; `roles` narrows it further
+MUST_CHANGE = "must-change-password"  # signed in with a one-time password
+ANYONE = "anyone"  # signed in or not (e.g. the page an emailed confirmation link opens)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str  # file under app_pages/, relative to main.py
+    title: str
+    icon: str  # Bootstrap icon name (https://icons.getbootstrap.com), used by the menu
+    audience: str = SIGNED_IN
+    roles: tuple[str, ...] = ()  # every one of them is required
+    section: str = ""  # groups pages in the menu
+    in_menu: bool = True  # False: reached by a link (sign-in page, email), not the menu
+
+    @property
+    def url_path(self) -> str:
+        return self.path.rsplit("/", 1)[-1].removesuffix(".py")
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("app_pages/login.py", "Sign in", "box-arrow-in-right", audience=ANONYMOUS),
+    # Self-service pages, linked from the sign-in page and from emails. The
+    # generator deletes register.py when the project has no registration.
+    PageSpec("app_pages/register.py", "Create an account", "person-plus", ANONYMOUS, in_menu=False),
+    PageSpec("app_pages/forgot_password.py", "Forgot password", "key", ANONYMOUS, in_menu=False),
+    PageSpec("app_pages/forgot_username.py", "Forgot username", "at", ANONYMOUS, in_menu=False),
+    PageSpec("app_pages/reset_password.py", "Reset password", "key", ANONYMOUS, in_menu=False),
+    PageSpec("app_pages/set_password.py", "Set your password", "key", audience=MUST_CHANGE),
+    PageSpec("app_pages/home.py", "Home", "house"),
+    PageSpec("app_pages/account.py", "Account", "person-circle"),
+    # Add your pages here, e.g. an editors-only page:
+    # PageSpec("app_pages/reports.py", "Reports", "bar-chart", roles=("editor",)),
+    PageSpec("app_pages/admin_users.py", "Users", "people", roles=("admin",), section="Admin"),
+    PageSpec(
+        "app_pages/admin_invitations.py",
+        "Invitations",
+        "envelope-plus",
+        roles=("admin",),
+        section="Admin",
+    ),
+    PageSpec(
+        "app_pages/admin_audit.py", "Audit log", "journal-text", roles=("admin",), section="Admin"
+    ),
+    PageSpec("app_pages/verify_email.py", "Confirm email", "envelope-check", ANYONE, in_menu=False),
+)
+# Pages whose file the generator removed (an option not chosen) do not exist.
+PAGES = tuple(page for page in PAGES if (PROJECT_DIR / page.path).is_file())
+
+
+def can_see(page: PageSpec, identity: Identity | None) -> bool:
+    if page.audience == ANYONE:
+        return True
+    if identity is None:
+        return page.audience == ANONYMOUS
+    if identity.user.must_change_password:
+        return page.audience == MUST_CHANGE
+    return page.audience == SIGNED_IN and set(page.roles) <= set(identity.roles)
+
+
+def visible_pages(identity: Identity | None) -> list[PageSpec]:
+    """The pages this identity may open, in menu order."""
+    return [page for page in PAGES if can_see(page, identity)]
+
+
+def has_page(path: str) -> bool:
+    """Whether this project has the page (e.g. "app_pages/register.py"), for links to it."""
+    return any(page.path == path for page in PAGES)
+
+
+def menu_pages(pages: list[PageSpec]) -> list[PageSpec]:
+    """The pages the sidebar menu lists."""
+    return [page for page in pages if page.in_menu]
