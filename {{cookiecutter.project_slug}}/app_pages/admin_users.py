@@ -5,7 +5,7 @@ import contextlib
 import streamlit as st
 
 from auth.domain import admin
-from auth.store.base import USER_SORT_KEYS, USER_STATUSES
+from auth.store import USER_SORT_KEYS, USER_STATUSES
 from auth.web.client import current_client
 from auth.web.guard import require_role
 from auth.web.services import get_services

@@ -33,7 +33,7 @@ from auth.config import Settings  # noqa: E402
 from auth.domain import passwords  # noqa: E402
 from auth.domain.services import Services  # noqa: E402
 from auth.domain.sessions import issue_ticket, start_session, verify_session  # noqa: E402
-from auth.store import Store, UserQuery  # noqa: E402
+from auth.store import NewUser, Store, UserQuery  # noqa: E402
 
 TARGET_MS = 5.0
 CHUNK = 5_000
@@ -212,13 +212,15 @@ def run(
         def create(i: int) -> None:
             name = f"new{i:06d}{secrets.token_hex(2)}"
             store.create_user(
-                username=name,
-                email=f"{name}@example.com",
-                password_hash="x",  # noqa: S106 - never used to sign in
-                roles=("viewer",),
+                NewUser(
+                    username=name,
+                    email=f"{name}@example.com",
+                    password_hash="x",  # noqa: S106 - never used to sign in
+                    roles=("viewer",),
+                    first_name="New",
+                    last_name="Person",
+                ),
                 now=NOW,
-                first_name="New",
-                last_name="Person",
             )
 
         def page(sort: str, offset: int) -> Callable[[int], None]:

@@ -19,6 +19,7 @@ from auth.domain.sessions import (
     token_id,
     verify_session,
 )
+from auth.store import UserChanges
 from auth.web import cookies
 from auth.web.guard import NOT_ALLOWED_MESSAGE
 from auth.web.routes import auth_routes
@@ -218,7 +219,7 @@ def test_must_change_password_wins_over_a_requested_home_page(services, viewer, 
     at = app(MAIN, sign_in(viewer)).run()
     at.switch_page(HOME_PAGE).run()
     assert_home(at, "bob")
-    services.store.update_user(viewer.id, must_change_password=True)
+    services.store.update_user(viewer.id, UserChanges(must_change_password=True))
     at.run()
     assert titles(at) == ["Set your password"]
     assert menu_titles(at) == ["Set your password"]
@@ -280,7 +281,7 @@ def test_disabled_user_is_signed_out(services, viewer, sign_in, how):
     if how == "users.set_disabled":
         users.set_disabled(services, viewer, True)
     else:  # the guard must check the user even if no session was revoked
-        services.store.update_user(viewer.id, disabled=True)
+        services.store.update_user(viewer.id, UserChanges(disabled=True))
     at.run()
     assert_signed_out(at)
 
@@ -349,7 +350,7 @@ def test_roles_are_read_from_the_store_on_every_run(services, admin, make_user):
     at = app(MAIN, sign_in_with(services, carol)).run()
     at.switch_page(ADMIN_PAGE).run()
     assert titles(at) == ["Users"]
-    services.store.update_user(carol.id, roles=("viewer",))  # no session revoked
+    services.store.update_user(carol.id, UserChanges(roles=("viewer",)))  # no session revoked
     at.run()
     assert_home(at, "carol")
     assert menu_titles(at) == ["Home", "Account"]

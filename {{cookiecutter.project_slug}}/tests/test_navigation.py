@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from auth.domain.sessions import verify_session
+from auth.store import UserChanges
 from navigation import ANONYMOUS, ANYONE, MUST_CHANGE, PAGES, menu_pages, visible_pages
 from tests.conftest import PROJECT_DIR
 
@@ -49,7 +50,7 @@ def test_a_user_with_a_one_time_password_sees_only_the_set_password_page(
     services, make_user, sign_in
 ):
     user = make_user("new")
-    user = services.store.update_user(user.id, must_change_password=True)
+    user = services.store.update_user(user.id, UserChanges(must_change_password=True))
     identity = verify_session(services, sign_in(user))
     assert [p.audience for p in visible_pages(identity)] == [MUST_CHANGE, ANYONE]
 

@@ -21,9 +21,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from auth.domain import audit, mailer, passwords, tokens, users, validators
+from auth.domain import audit, mailer, sessions, tokens, users, validators
 from auth.domain.sessions import live_sessions, plausible_token
-from auth.store import DuplicateUser, LastAdminError, User
+from auth.store import DuplicateUser, LastAdminError, User, UserChanges
 
 log = logging.getLogger("auth")
 
@@ -84,23 +84,23 @@ def _check_password(services, identity, password: str, event: str) -> None:
     Someone holding a stolen session cookie must not get unlimited guesses at
     the password through the account page.
     """
-    user, settings, now = identity.user, services.settings, services.now()
+    user = identity.user
     current = services.store.get_user(user.id) or user
-    if current.is_locked(now):
-        _record(services, identity, event, audit.FAILURE, "locked")
-        raise users.ValidationError([LOCKED])
-    if passwords.verify_password(password, current.password_hash or "", settings.pepper):
-        return
-    after = services.store.record_login_failure(
-        user.id,
-        now=now,
-        max_attempts=settings.max_failed_attempts,
-        lockout_until=now + settings.lockout,
+    check = users.check_password(
+        services,
+        current,
+        password,
+        lockout=_actor(identity),
+        lockout_detail="account page",
     )
-    _record(services, identity, event, audit.FAILURE, "wrong password")
-    if after.is_locked(now):
-        _record(services, identity, audit.LOCKOUT, audit.FAILURE, "account page")
-    raise users.ValidationError([WRONG_PASSWORD])
+    if check.ok:
+        return
+    _record(services, identity, event, audit.FAILURE, check.reason)
+    raise users.ValidationError([LOCKED if check.reason == users.LOCKED else WRONG_PASSWORD])
+
+
+def _actor(identity) -> users.Actor:
+    return users.Actor(identity.user.username, METHOD, _ip(identity))
 
 
 # --- name ----------------------------------------------------------------------
@@ -115,11 +115,14 @@ def update_name(services, identity, first_name: str, last_name: str) -> User:
     if problems:
         _record(services, identity, audit.USER_UPDATED, audit.FAILURE, "name refused")
         raise users.ValidationError(problems)
-    updated = services.store.update_user(
-        identity.user.id, first_name=first_name, last_name=last_name, keep_an_admin=False
+    return users.change(
+        services,
+        identity.user,
+        UserChanges(first_name=first_name, last_name=last_name),
+        by=_actor(identity),
+        event=audit.USER_UPDATED,
+        detail="name",
     )
-    _record(services, identity, audit.USER_UPDATED, detail="name")
-    return updated
 
 
 # --- email ---------------------------------------------------------------------
@@ -158,7 +161,7 @@ def request_email_change(services, identity, new_email: str, password: str) -> b
         raise users.ValidationError([TOO_MANY_EMAILS])
 
     # Only the newest link works: an older one may have gone to a mistyped address.
-    store.delete_tokens(user.id, CHANGE_EMAIL)
+    tokens.delete_all(services, user, CHANGE_EMAIL)
     owner = store.find_user(new_email)
     if owner is not None and owner.id != user.id:
         _record(services, identity, audit.EMAIL_CHANGE, audit.FAILURE, "address taken")
@@ -200,30 +203,29 @@ def confirm_email_change(services, secret: str, *, ip: str = "") -> User | None:
     if user is None or user.is_guest:
         return None
 
-    def record(outcome: str, detail: str) -> None:
-        name = user.username
+    by = users.Actor(user.username, "email", ip)
+    try:
+        # The service deletes every link mailed before: none may work after the change.
+        updated = users.change(
+            services,
+            user,
+            UserChanges(email=token.email, email_verified=True),
+            by=by,
+            event=audit.EMAIL_CHANGE,
+            detail="confirmed",
+        )
+    except DuplicateUser:
         audit.record(
             services,
             audit.EMAIL_CHANGE,
-            outcome,
-            actor=name,
-            target=name,
-            method="email",
+            audit.FAILURE,
+            actor=by.username,
+            target=user.username,
+            method=by.method,
             ip=ip,
-            detail=detail,
+            detail="address taken meanwhile",
         )
-
-    try:
-        updated = store.update_user(
-            user.id, email=token.email, email_verified=True, keep_an_admin=False
-        )
-    except DuplicateUser:
-        record(audit.FAILURE, "address taken meanwhile")
         return None
-    # Links mailed to the old address must not work any more.
-    store.delete_tokens(user.id, tokens.RESET_PASSWORD)
-    store.delete_tokens(user.id, tokens.VERIFY_EMAIL)
-    record(audit.SUCCESS, "confirmed")
     log.info("email changed user=%s", user.username)
     if user.email:
         app = services.settings.app_name
@@ -306,18 +308,24 @@ def end_session(services, identity, session_id: str) -> bool:
     own = {s.id for s in live_sessions(services, identity.user)}
     if session_id not in own:
         return False
-    services.store.revoke_session(session_id, now=services.now())
+    sessions.revoke(services, session_id)
     _record(services, identity, audit.SESSIONS_REVOKED, detail="one session")
     return True
 
 
 def end_other_sessions(services, identity) -> int:
     """Sign out every session of the user but this one; returns how many ended."""
-    count = services.store.revoke_user_sessions(
-        identity.user.id, now=services.now(), keep=identity.session.id
+    by = _actor(identity)
+    # The count is only known afterwards: the service writes the detail with it.
+    return users.revoke_sessions(
+        services,
+        identity.user,
+        keep=identity.session.id,
+        actor=by.username,
+        method=by.method,
+        ip=by.ip,
+        detail="{count} other sessions",
     )
-    _record(services, identity, audit.SESSIONS_REVOKED, detail=f"{count} other sessions")
-    return count
 
 
 # --- deletion ------------------------------------------------------------------
@@ -337,10 +345,8 @@ def delete_account(services, identity, *, confirmation: str, password: str = "")
     if not user.is_guest:
         _check_password(services, identity, password, audit.USER_DELETED)
     try:
-        services.store.delete_user(user.id)
+        users.delete(services, user, by=_actor(identity), detail="own account")
     except LastAdminError:
         _record(services, identity, audit.USER_DELETED, audit.FAILURE, "last admin")
         raise users.ValidationError([LAST_ADMIN]) from None
-    services.store.delete_tokens(user.id)
-    _record(services, identity, audit.USER_DELETED, detail="own account")
     log.info("account deleted by its user user=%s", user.username)

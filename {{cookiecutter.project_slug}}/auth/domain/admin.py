@@ -18,6 +18,8 @@ from auth.domain import audit, users, validators
 from auth.domain.users import ValidationError
 from auth.store import (
     ADMIN_ROLE,
+    USER_SORT_KEYS,
+    USER_STATUSES,
     AuditEvent,
     AuditQuery,
     DuplicateUser,
@@ -27,7 +29,6 @@ from auth.store import (
     UserNotFound,
     UserQuery,
 )
-from auth.store.base import USER_SORT_KEYS, USER_STATUSES
 
 PAGE_SIZES = (25, 50, 100)
 MAX_SEARCH_CHARS = 100

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from auth.store import ADMIN_ROLE, DuplicateUser, User
+from auth.domain import users
+from auth.store import ADMIN_ROLE, DuplicateUser, NewUser, User
 
 log = logging.getLogger("auth")
 
@@ -22,15 +23,15 @@ def ensure_bootstrap_admin(services) -> User | None:
         )
         return None
     try:
-        user = store.create_user(
+        new = NewUser(
             username=bootstrap.username,
             email=bootstrap.email,
             password_hash=bootstrap.password_hash,
             roles=(ADMIN_ROLE,),
-            now=services.now(),
             # The one-time password was printed once at generation; it must go.
             must_change_password=True,
         )
+        user = users.create(services, new, by=users.Actor(method="bootstrap"))
     except DuplicateUser:  # another process created it first
         return None
     log.info("Created the bootstrap admin %r", user.username)

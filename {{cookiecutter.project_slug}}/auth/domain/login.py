@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from auth.domain import audit, passwords
+from auth.domain import audit, passwords, users
 from auth.domain.sessions import TOO_MANY_USERS_MESSAGE, issue_ticket
 from auth.store import User
+
+if TYPE_CHECKING:
+    from auth.domain.services import Services
 
 # Unknown user, wrong password, disabled and locked all get this message, so
 # the page cannot be used to find out which accounts exist or are locked.
@@ -28,45 +32,19 @@ def authenticate(services, login: str, password: str, *, ip: str = "") -> User |
     return None if reason else user
 
 
-def _attempt(services, login: str, password: str, *, ip: str = "") -> tuple[User | None, str]:
+def _attempt(
+    services: Services, login: str, password: str, *, ip: str = ""
+) -> tuple[User | None, str]:
     """(user, "") on success, else (None or the user, the reason for the log)."""
-    store, settings, now = services.store, services.settings, services.now()
+    settings = services.settings
     login = login.strip()
-    user = store.find_user(login) if 0 < len(login) <= MAX_LOGIN_CHARS else None
-    encoded = user.password_hash if user and user.password_hash else services.dummy_hash
-    # Always exactly one hash, before any branch, so timing does not tell the cases apart.
-    password_ok = passwords.verify_password(password, encoded, settings.pepper)
-
-    if user is None or not user.password_hash:
-        reason = "unknown user"
-    elif user.disabled:
-        reason = "disabled"
-    elif user.is_locked(now):
-        reason = "locked"
-    elif not password_ok:
-        reason = "wrong password"
-        user = store.record_login_failure(
-            user.id,
-            now=now,
-            max_attempts=settings.max_failed_attempts,
-            lockout_until=now + settings.lockout,
-        )
-        if user.is_locked(now):
-            audit.record(
-                services,
-                audit.LOCKOUT,
-                audit.FAILURE,
-                target=user.username,
-                method="password",
-                ip=ip,
-                detail=f"{settings.max_failed_attempts} failed sign-ins; until "
-                f"{user.locked_until.isoformat()}",
-            )
-    elif not user.email_verified and settings.email_verification_required:
+    found = services.store.find_user(login) if 0 < len(login) <= MAX_LOGIN_CHARS else None
+    check = users.check_password(services, found, password, method="password", ip=ip)
+    user, reason = check.user, check.reason
+    unverified = user is not None and not user.email_verified
+    if not reason and unverified and settings.email_verification_required:
         reason = UNVERIFIED
-    else:
-        reason = ""
-    if reason:
+    if reason or user is None:
         # The reason stays server-side (admins' audit page). The login text of an
         # unknown user is not kept: it is often a password typed in the wrong field.
         audit.record(
@@ -80,13 +58,15 @@ def _attempt(services, login: str, password: str, *, ip: str = "") -> tuple[User
         )
         return (user if reason == UNVERIFIED else None), reason
 
-    store.record_login_success(user.id, now=now)
-    if not user.must_change_password and passwords.needs_rehash(
-        user.password_hash, settings.bcrypt_rounds
+    services.store.record_login_success(user.id, now=services.now())
+    if (
+        not user.must_change_password
+        and user.password_hash
+        and passwords.needs_rehash(user.password_hash, settings.bcrypt_rounds)
     ):
         # An imported or older hash: upgrade it now that we know the password.
         new_hash = passwords.hash_password(password, settings.pepper, settings.bcrypt_rounds)
-        user = store.update_user(user.id, password_hash=new_hash, keep_an_admin=False)
+        user = users.upgrade_hash(services, user, new_hash)
     audit.record(
         services, audit.SIGN_IN, actor=user.username, target=user.username, method="password", ip=ip
     )

@@ -27,15 +27,15 @@ import logging
 import secrets
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from auth.config import PLACEHOLDER_PREFIXES
-from auth.domain import audit
+from auth.domain import audit, users
 from auth.domain.login import SignInResult
 from auth.domain.sessions import TOO_MANY_USERS_MESSAGE, issue_ticket
 from auth.domain.validators import MAX_EMAIL_CHARS, MAX_NAME_CHARS, email_problems
-from auth.store import DuplicateIdentity, DuplicateUser, User
+from auth.store import DuplicateIdentity, DuplicateUser, NewUser, User, UserChanges
 
 log = logging.getLogger("auth")
 
@@ -173,16 +173,21 @@ def _provision(services, claims: Claims, ip: str) -> User | None:
     )
     for username in usernames:
         try:
-            user = store.create_user(
+            new = NewUser(
                 username=username,
                 email=claims.verified_email,
                 password_hash=None,
                 roles=services.settings.guest_roles,
-                now=services.now(),
                 first_name=claims.first_name,
                 last_name=claims.last_name,
                 email_verified=claims.email_verified,
                 identity=(claims.provider, claims.subject),
+            )
+            return users.create(
+                services,
+                new,
+                by=users.Actor(username, claims.provider, ip),
+                event=audit.GUEST_PROVISIONED,
             )
         except (DuplicateIdentity, DuplicateUser) as exc:
             existing = store.find_user_by_identity(claims.provider, claims.subject)
@@ -193,34 +198,28 @@ def _provision(services, claims: Claims, ip: str) -> User | None:
             if exc.field == "email":
                 return None
             continue
-        audit.record(
-            services,
-            audit.GUEST_PROVISIONED,
-            actor=user.username,
-            target=user.username,
-            method=claims.provider,
-            ip=ip,
-            detail="roles=" + ",".join(user.roles),
-        )
-        return user
     raise DuplicateUser("username")
 
 
-def _refresh(services, user: User, claims: Claims) -> User:
+def _refresh(services, user: User, claims: Claims, ip: str) -> User:
     """Take over the provider's current name and (verified) email."""
-    changes: dict[str, object] = {}
-    if (user.first_name, user.last_name) != (claims.first_name, claims.last_name):
-        changes.update(first_name=claims.first_name, last_name=claims.last_name)
-    if user.email != claims.verified_email:
-        changes.update(email=claims.verified_email, email_verified=claims.email_verified)
-    if not changes:
-        return user
+    name = UserChanges(first_name=claims.first_name, last_name=claims.last_name)
+    by = users.Actor(user.username, claims.provider, ip)
+
+    def apply(changes: UserChanges) -> User:
+        return users.change(
+            services, user, changes, by=by, event=audit.USER_UPDATED, detail="from the provider"
+        )
+
     try:
-        return services.store.update_user(user.id, **changes)
+        return apply(
+            replace(name, email=claims.verified_email, email_verified=claims.email_verified)
+            if user.email != claims.verified_email
+            else name
+        )
     except DuplicateUser:
         # The new email belongs to someone else: keep the old one, still update the name.
-        del changes["email"], changes["email_verified"]
-        return services.store.update_user(user.id, **changes) if changes else user
+        return apply(name)
 
 
 def sign_in_guest(services, user_info: Mapping[str, Any], *, ip: str = "") -> GuestOutcome:
@@ -248,7 +247,7 @@ def sign_in_guest(services, user_info: Mapping[str, Any], *, ip: str = "") -> Gu
         return _refuse(services, user.username, provider, REFUSED_MESSAGE, "disabled", ip)
     if user.is_locked(now):
         return _refuse(services, user.username, provider, REFUSED_MESSAGE, "locked", ip)
-    user = _refresh(services, user, claims)
+    user = _refresh(services, user, claims, ip)
     services.store.record_login_success(user.id, now=now)
     return GuestOutcome(user)
 

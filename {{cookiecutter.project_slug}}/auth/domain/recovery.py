@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from auth.domain import account, audit, mailer, tokens, users, validators
 from auth.domain.users import ValidationError
-from auth.store import Token, User
+from auth.store import Token, User, UserChanges
 
 log = logging.getLogger("auth")
 
@@ -184,16 +184,16 @@ def reset_password(
         )
         raise ValidationError([INVALID_LINK_MESSAGE])
     try:
-        user = users.set_password(services, user, new_password)
+        # The link reached the address on file: that proves it.
+        user = users.set_password(
+            services, user, new_password, also=UserChanges(email_verified=True)
+        )
     except ValidationError:
         services.store.add_token(token)  # not used up by a password the policy refused
         raise
-    # The link reached the address on file: that proves it, and a locked-out
-    # owner may sign in with the new password at once.
-    if not user.email_verified:
-        user = services.store.update_user(user.id, email_verified=True, keep_an_admin=False)
     if user.locked_until is not None or user.failed_logins:
-        user = services.store.unlock_user(user.id)
+        # A locked-out owner may sign in with the new password at once.
+        user = users.unlock(services, user, actor=user.username, method="email", ip=ip)
     audit.record(services, audit.PASSWORD_RESET, target=user.username, method="email", ip=ip)
     mailer.send_mail(
         services,
@@ -313,17 +313,15 @@ def verify_email(services, secret: str, *, ip: str = "") -> User | None:
             detail="invalid, used or expired link",
         )
         return None
-    if not user.email_verified:
-        user = services.store.update_user(user.id, email_verified=True, keep_an_admin=False)
-    services.store.delete_tokens(user.id, tokens.VERIFY_EMAIL)
-    audit.record(
+    user = users.change(
         services,
-        audit.EMAIL_VERIFICATION,
-        target=user.username,
-        method="email",
-        ip=ip,
+        user,
+        UserChanges(email_verified=True),
+        by=users.Actor("", "email", ip),
+        event=audit.EMAIL_VERIFICATION,
         detail="verified",
     )
+    tokens.delete_all(services, user, tokens.VERIFY_EMAIL)  # the other links are spent
     return user
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from auth.domain import audit, passwords, recovery, users, validators
 from auth.domain.recovery import ResetDelivery
 from auth.domain.users import ValidationError
-from auth.store import DuplicateUser, InvitationError, User
+from auth.store import DuplicateUser, InvitationError, NewUser, User
 
 log = logging.getLogger("auth")
 
@@ -89,18 +89,24 @@ def register(
 
     verify = settings.email_verification_required
     try:
-        user = services.store.create_user(
+        new = NewUser(
             username=username,
             email=email,
             password_hash=passwords.hash_password(
                 password, settings.pepper, settings.bcrypt_rounds
             ),
             roles=settings.default_roles,
-            now=services.now(),
             first_name=first_name,
             last_name=last_name,
             email_verified=not verify,
             invitation=email if settings.registration == INVITE_ONLY else None,
+        )
+        user = users.create(
+            services,
+            new,
+            by=users.Actor(username, settings.registration, ip),
+            event=audit.REGISTRATION,
+            detail="awaiting email verification" if verify else "",
         )
     except (DuplicateUser, InvitationError) as exc:
         reason = "not invited" if isinstance(exc, InvitationError) else f"{exc.field} taken"
@@ -114,14 +120,5 @@ def register(
             detail=reason,
         )
         raise ValidationError([NOT_POSSIBLE_MESSAGE]) from None
-    audit.record(
-        services,
-        audit.REGISTRATION,
-        actor=user.username,
-        target=user.username,
-        method=settings.registration,
-        ip=ip,
-        detail="awaiting email verification" if verify else "",
-    )
     delivery = recovery.send_verification(services, user, ip=ip) if verify else None
     return Registration(user=user, verification=delivery)

@@ -123,11 +123,11 @@ def verify_session(services, token: str | None) -> Identity | None:
     if not plausible_token(token):
         return None
     store, settings, now = services.store, services.settings, services.now()
-    session = store.get_session(token_id(token))
-    if session is None or not _is_live(session, now, settings.idle_timeout):
+    loaded = store.load_session(token_id(token))  # session, user and roles: one query
+    if loaded is None:
         return None
-    user = store.get_user(session.user_id)
-    if user is None or user.disabled:
+    session, user = loaded
+    if not _is_live(session, now, settings.idle_timeout) or user.disabled:
         return None
     if now - session.last_seen_at >= TOUCH_INTERVAL:
         store.touch_session(session.id, now=now)
@@ -148,6 +148,11 @@ def record_active(services, user: User, session: Session) -> None:
         method=session.method,
         ip=session.ip,
     )
+
+
+def revoke(services, session_id: str) -> None:
+    """End one session by its id (the store's, not the cookie's token)."""
+    services.store.revoke_session(session_id, now=services.now())
 
 
 def end_session(services, token: str | None, *, ip: str = "") -> None:

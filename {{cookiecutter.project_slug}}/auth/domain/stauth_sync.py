@@ -15,8 +15,8 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 
-from auth.domain import audit, passwords, validators
-from auth.store import DuplicateUser, LastAdminError, User, UserNotFound
+from auth.domain import audit, passwords, users, validators
+from auth.store import DuplicateUser, LastAdminError, NewUser, User, UserChanges, UserNotFound
 from auth.store.stauth_format import (
     StauthConfig,
     StauthUser,
@@ -29,6 +29,8 @@ from auth.store.stauth_format import stauth_key as _stauth_key
 CREATE, UPDATE, UNCHANGED, SKIP = "create", "update", "unchanged", "skip"
 INVITE = "invite"
 PAGE = 500
+IMPORTER = users.Actor(method="cli")
+IMPORT_DETAIL = "import-stauth"
 
 
 @dataclass
@@ -152,33 +154,35 @@ def apply_import(services, plan: ImportPlan) -> ImportPlan:
             )
         try:
             if step.action == CREATE:
-                store.create_user(
+                new = NewUser(
                     username=source.username,
                     email=source.email,
                     password_hash=password_hash,
                     roles=step.changes["roles"],
                     first_name=source.first_name,
                     last_name=source.last_name,
-                    now=now,
                 )
-                event = audit.USER_CREATED
+                users.create(services, new, by=IMPORTER, detail=IMPORT_DETAIL)
             else:
                 changes = dict(step.changes)
                 if "password_hash" in changes:
                     changes["password_hash"] = password_hash
-                store.update_user(step.user.id, **changes)
-                if "password_hash" in changes or "roles" in changes:
-                    store.revoke_user_sessions(step.user.id, now=now)
-                event = audit.USER_UPDATED
+                # Through the user service: a new password or new roles end the
+                # user's sessions, and pending links die, as with any other change.
+                users.change(
+                    services,
+                    step.user,
+                    UserChanges(**changes),
+                    by=IMPORTER,
+                    event=audit.USER_UPDATED,
+                    detail=IMPORT_DETAIL,
+                )
         except (DuplicateUser, UserNotFound) as exc:
             step.action, step.reasons = SKIP, [f"changed meanwhile: {exc}"]
             continue
         except LastAdminError:
             step.action, step.reasons = SKIP, ["the last active admin cannot lose that role"]
             continue
-        audit.record(
-            services, event, actor="", target=source.username, method="cli", detail="import-stauth"
-        )
     if invited:
         added = store.add_invitations([s.name for s in invited], now=now)
         if added:

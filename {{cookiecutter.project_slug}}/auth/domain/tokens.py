@@ -13,8 +13,7 @@ from datetime import timedelta
 from urllib.parse import quote
 
 from auth.domain.sessions import plausible_token, token_id
-from auth.store import Token, User
-from auth.store.base import TOKEN_PURPOSES
+from auth.store import TOKEN_PURPOSES, Token, User
 
 RESET_PASSWORD = "reset_password"  # noqa: S105 (a token purpose)
 VERIFY_EMAIL = "verify_email"
@@ -52,6 +51,11 @@ def issue_token(
         )
     )
     return secret
+
+
+def delete_all(services, user: User, purpose: str | None = None) -> int:
+    """Delete the user's pending tokens (of one purpose, or all): their links stop working."""
+    return services.store.delete_tokens(user.id, purpose)
 
 
 def _new_secret() -> str:

@@ -1,38 +1,263 @@
-"""User management: the one place that validates, hashes and revokes. Pages and manage.py call it.
+"""Users: the one service that creates, changes and deletes them, with every side effect.
 
-Every function validates all of its input before it writes anything, so bad
-input changes nothing. Changes that affect what a user may do (password,
-roles, disable, delete) end that user's sessions.
+Every write to a user goes through `create`, `change` or `delete` here (or the
+validated helpers below them), and each applies the same consequences every time:
+
+- a new password, new roles or disabling end the user's sessions and delete their
+  unredeemed sign-in tickets (except the session making its own change);
+- a new password deletes pending reset links; a new email address or disabling
+  deletes every pending link (they went to an address or account that changed);
+- the change is written to the audit log, with who made it (`Actor`).
+
+`check_password` is the one password check with lockout: sign-in, the account
+page and the password change all use it.
+
+The validated helpers (`create_user`, `set_password`, `set_roles`, ...) check all
+of their input before anything is written, so bad input changes nothing.
 """
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from auth.domain import audit, passwords, validators
-from auth.store import User, UserNotFound
+from auth.domain import audit, passwords, tokens, validators
+from auth.domain.errors import ValidationError
+from auth.store import NewUser, User, UserChanges, UserNotFound
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from auth.domain.services import Services
+    from auth.domain.sessions import Identity
+
+__all__ = [
+    "Actor",
+    "PasswordCheck",
+    "ValidationError",
+    "change",
+    "change_own_password",
+    "check_password",
+    "create",
+    "create_user",
+    "delete",
+    "delete_user",
+    "get_by_username",
+    "password_context",
+    "public_record",
+    "revoke_sessions",
+    "set_disabled",
+    "set_password",
+    "set_roles",
+    "unlock",
+    "update_details",
+    "upgrade_hash",
+]
 
 
-class ValidationError(Exception):
-    """Input that breaks a rule; `problems` holds one sentence per problem."""
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, for the audit log: a username ("" for a visitor or the system), how, from where."""
 
-    def __init__(self, problems: list[str]):
-        super().__init__(" ".join(problems))
-        self.problems = problems
-
-
-def _check(problems: list[str]) -> None:
-    if problems:
-        raise ValidationError(problems)
+    username: str = ""
+    method: str = ""
+    ip: str = ""
 
 
-def password_context(services, username: str, email: str, *names: str) -> tuple[str, ...]:
+# --- the core: every write to a user ---------------------------------------------------
+
+
+def create(
+    services: Services,
+    new: NewUser,
+    *,
+    by: Actor,
+    event: str = audit.USER_CREATED,
+    detail: str | None = None,
+) -> User:
+    """Store a new user and audit it (`event`, e.g. a registration or a guest's first sign-in)."""
+    user = services.store.create_user(new, now=services.now())
+    _audit(services, event, user, by, f"roles={','.join(user.roles)}" if detail is None else detail)
+    return user
+
+
+def change(
+    services: Services,
+    user: User,
+    wanted: UserChanges,
+    *,
+    by: Actor,
+    event: str,
+    keep_session: str | None = None,
+    detail: str = "",
+) -> User:
+    """Apply the fields of `wanted` that differ from `user`, then their consequences (above).
+
+    Nothing is written or audited when nothing differs. Raises the store's
+    UserNotFound, DuplicateUser (email) and LastAdminError; then nothing changed.
+    """
+    store, now = services.store, services.now()
+    current = store.get_user(user.id)
+    if current is None:
+        raise UserNotFound(user.id)
+    changes = wanted.against(current)
+    if not changes:
+        return current
+    updated = store.update_user(user.id, changes)
+    disabled_now = changes.disabled is True
+    if changes.password_hash is not None or changes.roles is not None or disabled_now:
+        # Roles are re-read on every run anyway; ending sessions makes a demotion or a
+        # new password take effect at once for whoever holds a copy of an old cookie.
+        store.revoke_user_sessions(user.id, now=now, keep=keep_session)
+    if changes.email is not None or disabled_now:
+        store.delete_tokens(user.id)
+    elif changes.password_hash is not None:
+        # A reset link mailed before the change must not undo it.
+        store.delete_tokens(user.id, tokens.RESET_PASSWORD)
+    _audit(services, event, user, by, detail)
+    return updated
+
+
+def delete(
+    services: Services, user: User, *, by: Actor, detail: str = "", keep_an_admin: bool = True
+) -> None:
+    """Delete a user with every session, ticket, pending link and identity (the store's job)."""
+    services.store.delete_user(user.id, keep_an_admin=keep_an_admin)
+    _audit(services, audit.USER_DELETED, user, by, detail)
+
+
+def upgrade_hash(services: Services, user: User, new_hash: str) -> User:
+    """Replace a stored hash by a stronger one of the SAME password, after a sign-in.
+
+    Not a credential change: no session ends, no link dies, nothing to audit.
+    """
+    return services.store.update_user(user.id, UserChanges(password_hash=new_hash))
+
+
+def unlock(
+    services: Services, user: User, *, actor: str = "", method: str = "", ip: str = ""
+) -> User:
+    """Clear the failed sign-in count and the lock."""
+    updated = services.store.unlock_user(user.id)
+    _audit(services, audit.USER_UNLOCKED, user, Actor(actor, method, ip))
+    return updated
+
+
+def revoke_sessions(
+    services: Services,
+    user: User,
+    *,
+    keep: str | None = None,
+    actor: str = "",
+    method: str = "",
+    ip: str = "",
+    detail: str = "count={count}",
+) -> int:
+    """End the user's sessions ("sign out everywhere"), except `keep` if given.
+
+    `detail` is the audit detail; "{count}" in it becomes how many sessions ended.
+    """
+    count = services.store.revoke_user_sessions(user.id, now=services.now(), keep=keep)
+    _audit(
+        services, audit.SESSIONS_REVOKED, user, Actor(actor, method, ip), detail.format(count=count)
+    )
+    return count
+
+
+def _audit(services: Services, event: str, user: User, by: Actor, detail: str = "") -> None:
+    audit.record(
+        services,
+        event,
+        actor=by.username,
+        target=user.username,
+        method=by.method,
+        ip=by.ip,
+        detail=detail,
+    )
+
+
+# --- the one password check with lockout ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PasswordCheck:
+    """The outcome of `check_password`. `reason` is "" on success, else for the audit log."""
+
+    reason: str
+    user: User | None  # as the store has it after the check (failures counted)
+
+    @property
+    def ok(self) -> bool:
+        return not self.reason
+
+
+UNKNOWN, DISABLED, LOCKED, WRONG = "unknown user", "disabled", "locked", "wrong password"
+
+
+def check_password(
+    services: Services,
+    user: User | None,
+    password: str,
+    *,
+    method: str = "password",
+    ip: str = "",
+    lockout: Actor | None = None,
+    lockout_detail: str | None = None,
+) -> PasswordCheck:
+    """Whether `password` is `user`'s, costing exactly one hash computation in every case.
+
+    Unknown users (None, or no password) are checked against a dummy hash, so
+    timing does not tell them apart. Disabled and locked accounts are refused
+    without counting; a wrong password counts towards the lockout, and the
+    failure that locks the account is audited (LOCKOUT) once.
+    """
+    settings, now = services.settings, services.now()
+    encoded = user.password_hash if user is not None and user.password_hash else None
+    matches = passwords.verify_password(password, encoded or services.dummy_hash, settings.pepper)
+    if user is None or encoded is None:
+        return PasswordCheck(UNKNOWN, user)
+    if user.disabled:
+        return PasswordCheck(DISABLED, user)
+    if user.is_locked(now):
+        return PasswordCheck(LOCKED, user)
+    if matches:
+        return PasswordCheck("", user)
+    counted = services.store.record_login_failure(
+        user.id,
+        now=now,
+        max_attempts=settings.max_failed_attempts,
+        lockout_until=now + settings.lockout,
+    )
+    if counted.is_locked(now) and counted.locked_until is not None:
+        by = lockout or Actor(method=method, ip=ip)
+        audit.record(
+            services,
+            audit.LOCKOUT,
+            audit.FAILURE,
+            actor=by.username,
+            target=user.username,
+            method=by.method,
+            ip=by.ip,
+            detail=lockout_detail
+            or f"{settings.max_failed_attempts} failed sign-ins; until "
+            f"{counted.locked_until.isoformat()}",
+        )
+    return PasswordCheck(WRONG, counted)
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def password_context(services: Services, username: str, email: str, *names: str) -> tuple[str, ...]:
     """Words a guesser tries first for this person: the password must not be built on them."""
     return (username, email, *(n for n in names if n), services.settings.app_name)
 
 
-def _password_problems(services, password: str, username: str, email: str, *names: str):
+def _password_problems(
+    services: Services, password: str, username: str, email: str, *names: str
+) -> list[str]:
     return validators.password_problems(
         password,
         min_length=services.settings.min_password_length,
@@ -40,7 +265,12 @@ def _password_problems(services, password: str, username: str, email: str, *name
     )
 
 
-def public_record(user: User, now: datetime) -> dict:
+def _check(problems: list[str]) -> None:
+    if problems:
+        raise ValidationError(problems)
+
+
+def public_record(user: User, now: datetime) -> dict[str, Any]:
     """What may leave the store about a user: no hash, no counters an attacker could use."""
     return {
         "username": user.username,
@@ -55,19 +285,22 @@ def public_record(user: User, now: datetime) -> dict:
     }
 
 
-def get_by_username(services, username: str) -> User:
+def get_by_username(services: Services, username: str) -> User:
     user = services.store.find_user(username)
     if user is None or user.username.casefold() != username.casefold():
         raise UserNotFound(username)
     return user
 
 
+# --- validated changes, for pages, routes and manage.py --------------------------------------
+
+
 def create_user(
-    services,
+    services: Services,
     *,
     username: str,
     email: str,
-    roles: tuple[str, ...] | list[str],
+    roles: Iterable[str],
     password: str | None = None,
     first_name: str = "",
     last_name: str = "",
@@ -95,34 +328,24 @@ def create_user(
     )
     one_time = None if password is not None or not usable_password else secrets.token_urlsafe(12)
     secret = password if password is not None else one_time
-    user = services.store.create_user(
+    new = NewUser(
         username=username,
         email=email,
+        roles=roles,
         password_hash=(
             passwords.hash_password(secret, settings.pepper, settings.bcrypt_rounds)
             if secret is not None
             else None
         ),
-        roles=roles,
         first_name=first_name,
         last_name=last_name,
         must_change_password=one_time is not None,
-        now=services.now(),
     )
-    audit.record(
-        services,
-        audit.USER_CREATED,
-        actor=actor,
-        target=user.username,
-        method=method,
-        ip=ip,
-        detail=f"roles={','.join(user.roles)}",
-    )
-    return user, one_time
+    return create(services, new, by=Actor(actor, method, ip)), one_time
 
 
 def set_password(
-    services,
+    services: Services,
     user: User,
     new_password: str,
     *,
@@ -130,8 +353,12 @@ def set_password(
     actor: str = "",
     method: str = "",
     ip: str = "",
-):
-    """Replace a password (policy checked) and end every session but `keep_session`."""
+    also: UserChanges | None = None,
+) -> User:
+    """Replace a password (policy checked) and end every session but `keep_session`.
+
+    `also`: further fields to change in the same write (e.g. a reset link proves the email).
+    """
     settings = services.settings
     _check(
         _password_problems(
@@ -139,28 +366,22 @@ def set_password(
         )
     )
     new_hash = passwords.hash_password(new_password, settings.pepper, settings.bcrypt_rounds)
-    updated = services.store.update_user(
-        user.id, password_hash=new_hash, must_change_password=False, keep_an_admin=False
-    )
-    services.store.revoke_user_sessions(user.id, now=services.now(), keep=keep_session)
-    # A reset link mailed before the change must not undo it.
-    services.store.delete_tokens(user.id, "reset_password")
-    audit.record(
+    changes = replace(also or UserChanges(), password_hash=new_hash, must_change_password=False)
+    return change(
         services,
-        audit.PASSWORD_CHANGE,
-        actor=actor or user.username,
-        target=user.username,
-        method=method,
-        ip=ip,
+        user,
+        changes,
+        by=Actor(actor or user.username, method, ip),
+        event=audit.PASSWORD_CHANGE,
+        keep_session=keep_session,
     )
-    return updated
 
 
 def change_own_password(
-    services, identity, current: str, new: str, repeat: str, *, ip: str = ""
+    services: Services, identity: Identity, current: str, new: str, repeat: str, *, ip: str = ""
 ) -> User:
     """The account page's change: the current password is required. Every outcome is audited."""
-    user, settings, now = identity.user, services.settings, services.now()
+    user = identity.user
 
     def refused(reason: str) -> None:
         audit.record(
@@ -179,50 +400,30 @@ def change_own_password(
         raise ValidationError(["The new passwords do not match."])
     # Someone holding a stolen session cookie must not get unlimited guesses
     # here: wrong answers count towards the same lockout as sign-in.
-    if user.is_locked(now):
+    fresh = services.store.get_user(user.id) or user
+    check = check_password(services, fresh, current, method="account", ip=ip)
+    if check.reason == LOCKED:
         refused("locked")
         raise ValidationError(["Too many wrong passwords. Try again in a few minutes."])
-    if not passwords.verify_password(current, user.password_hash or "", settings.pepper):
-        counted = services.store.record_login_failure(
-            user.id,
-            now=now,
-            max_attempts=settings.max_failed_attempts,
-            lockout_until=now + settings.lockout,
-        )
+    if not check.ok:
         refused("wrong current password")
-        if counted.is_locked(now):
-            audit.record(
-                services,
-                audit.LOCKOUT,
-                audit.FAILURE,
-                target=user.username,
-                method="account",
-                ip=ip,
-                detail=f"until {counted.locked_until.isoformat()}",
-            )
         raise ValidationError(["The current password is not correct."])
     if new == current:
         refused("same as the current password")
         raise ValidationError(["Choose a password different from the current one."])
     try:
         return set_password(
-            services, user, new, keep_session=identity.session.id, method="account", ip=ip
+            services, fresh, new, keep_session=identity.session.id, method="account", ip=ip
         )
     except ValidationError as exc:
         refused(exc.problems[0])
         raise
 
 
-def _admin_record(services, event, user, actor, method, ip, detail=""):
-    audit.record(
-        services, event, actor=actor, target=user.username, method=method, ip=ip, detail=detail
-    )
-
-
 def set_roles(
-    services,
+    services: Services,
     user: User,
-    roles: tuple[str, ...] | list[str],
+    roles: Iterable[str],
     *,
     actor: str = "",
     method: str = "",
@@ -230,29 +431,33 @@ def set_roles(
 ) -> User:
     roles = tuple(dict.fromkeys(roles))
     _check(validators.role_problems(roles, services.settings.roles))
-    updated = services.store.update_user(user.id, roles=roles)
-    # Roles are re-read on every run anyway; ending sessions makes a demotion
-    # visible at once to whoever holds a copy of the old cookie.
-    services.store.revoke_user_sessions(user.id, now=services.now())
-    _admin_record(
-        services, audit.ROLES_CHANGED, user, actor, method, ip, f"roles={','.join(roles)}"
+    return change(
+        services,
+        user,
+        UserChanges(roles=roles),
+        by=Actor(actor, method, ip),
+        event=audit.ROLES_CHANGED,
+        detail=f"roles={','.join(roles)}",
     )
-    return updated
 
 
 def set_disabled(
-    services, user: User, disabled: bool, *, actor: str = "", method: str = "", ip: str = ""
+    services: Services,
+    user: User,
+    disabled: bool,
+    *,
+    actor: str = "",
+    method: str = "",
+    ip: str = "",
 ) -> User:
-    updated = services.store.update_user(user.id, disabled=disabled)
-    if disabled:
-        services.store.revoke_user_sessions(user.id, now=services.now())
     event = audit.USER_DISABLED if disabled else audit.USER_ENABLED
-    _admin_record(services, event, user, actor, method, ip)
-    return updated
+    return change(
+        services, user, UserChanges(disabled=disabled), by=Actor(actor, method, ip), event=event
+    )
 
 
 def update_details(
-    services,
+    services: Services,
     user: User,
     *,
     email: str,
@@ -269,48 +474,18 @@ def update_details(
         + validators.name_problems(first_name, "First name")
         + validators.name_problems(last_name, "Last name")
     )
-    wanted = {"first_name": first_name, "last_name": last_name, "email": email}
-    changes = {k: v for k, v in wanted.items() if getattr(user, k) != v}
-    if not changes:
-        return user
-    updated = services.store.update_user(user.id, keep_an_admin=False, **changes)
-    if "email" in changes:
-        # A link on its way to the old address must not work any more.
-        services.store.delete_tokens(user.id)
-    _admin_record(
+    changes = UserChanges(email=email, first_name=first_name, last_name=last_name).against(user)
+    return change(
         services,
-        audit.USER_UPDATED,
         user,
-        actor,
-        method,
-        ip,
-        f"changed={','.join(sorted(changes))}",
+        changes,
+        by=Actor(actor, method, ip),
+        event=audit.USER_UPDATED,
+        detail=f"changed={','.join(sorted(changes.values()))}",
     )
-    return updated
 
 
-def unlock(services, user: User, *, actor: str = "", method: str = "", ip: str = "") -> User:
-    """Clear the failed sign-in count and the lock."""
-    updated = services.store.unlock_user(user.id)
-    _admin_record(services, audit.USER_UNLOCKED, user, actor, method, ip)
-    return updated
-
-
-def delete_user(services, user: User, *, actor: str = "", method: str = "", ip: str = "") -> None:
-    services.store.delete_user(user.id)
-    _admin_record(services, audit.USER_DELETED, user, actor, method, ip)
-
-
-def revoke_sessions(
-    services,
-    user: User,
-    *,
-    keep: str | None = None,
-    actor: str = "",
-    method: str = "",
-    ip: str = "",
-) -> int:
-    """End the user's sessions ("sign out everywhere"), except `keep` if given."""
-    count = services.store.revoke_user_sessions(user.id, now=services.now(), keep=keep)
-    _admin_record(services, audit.SESSIONS_REVOKED, user, actor, method, ip, f"count={count}")
-    return count
+def delete_user(
+    services: Services, user: User, *, actor: str = "", method: str = "", ip: str = ""
+) -> None:
+    delete(services, user, by=Actor(actor, method, ip))

@@ -1,48 +1,73 @@
-"""Storage: one interface (`base.Store`), one backend per file."""
+"""Storage, below the domain: records (`records.py`), errors (`errors.py`), the interface
+split by role (`protocols.py`), one backend per file, chosen by `[storage] backend`."""
 
 from collections.abc import Callable
 
 from auth.config import ConfigError, Settings
-from auth.store.base import (
+from auth.store.errors import (
+    DuplicateIdentity,
+    DuplicateUser,
+    InvitationError,
+    LastAdminError,
+    StoreError,
+    UserNotFound,
+)
+from auth.store.protocols import (
+    AuditStore,
+    InvitationStore,
+    SessionStore,
+    Store,
+    TokenStore,
+    UserStore,
+)
+from auth.store.records import (
     ADMIN_ROLE,
     LOCAL,
+    TOKEN_PURPOSES,
+    USER_SORT_KEYS,
+    USER_STATUSES,
     AuditDayCount,
     AuditEvent,
     AuditQuery,
-    DuplicateIdentity,
-    DuplicateUser,
     Invitation,
-    InvitationError,
-    LastAdminError,
+    NewUser,
     Session,
-    Store,
-    StoreError,
     Ticket,
     Token,
     User,
-    UserNotFound,
+    UserChanges,
     UserQuery,
 )
 
 __all__ = [
     "ADMIN_ROLE",
     "LOCAL",
+    "TOKEN_PURPOSES",
+    "USER_SORT_KEYS",
+    "USER_STATUSES",
     "AuditDayCount",
     "AuditEvent",
     "AuditQuery",
+    "AuditStore",
     "DuplicateIdentity",
     "DuplicateUser",
     "Invitation",
     "InvitationError",
+    "InvitationStore",
     "LastAdminError",
+    "NewUser",
     "Session",
+    "SessionStore",
     "Store",
     "StoreError",
     "Ticket",
     "Token",
+    "TokenStore",
     "User",
+    "UserChanges",
     "UserNotFound",
     "UserQuery",
+    "UserStore",
     "open_engine",
     "open_store",
 ]

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Boolean,
@@ -42,24 +43,27 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
 
-from auth.store.base import (
+from auth.store.errors import (
+    DuplicateIdentity,
+    DuplicateUser,
+    InvitationError,
+    LastAdminError,
+    UserNotFound,
+)
+from auth.store.protocols import Store
+from auth.store.records import (
     ADMIN_ROLE,
-    EDITABLE_USER_FIELDS,
     LOCAL,
     AuditDayCount,
     AuditEvent,
     AuditQuery,
-    DuplicateIdentity,
-    DuplicateUser,
     Invitation,
-    InvitationError,
-    LastAdminError,
+    NewUser,
     Session,
-    Store,
     Ticket,
     Token,
     User,
-    UserNotFound,
+    UserChanges,
     UserQuery,
 )
 
@@ -257,12 +261,39 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+T = TypeVar("T")
+
 # How long one operation keeps retrying lost serialization conflicts before the error is raised.
 RETRY_SECONDS = 30.0
 
 
 def _never(_exc: BaseException) -> bool:
     return False
+
+
+def retried(operation: Callable[..., T]) -> Callable[..., T]:
+    """Run a write again, after a short random pause, when its transaction lost a conflict.
+
+    Declared on every method that writes (PostgreSQL runs writes SERIALIZABLE; reads
+    run READ COMMITTED and never lose one). Each such method is one transaction, so
+    running it again from the start is safe: the failed attempt was rolled back whole.
+    """
+
+    @functools.wraps(operation)
+    def run(self: SQLStore, *args: Any, **kwargs: Any) -> T:
+        deadline = time.monotonic() + RETRY_SECONDS
+        attempt = 0
+        while True:
+            try:
+                return operation(self, *args, **kwargs)
+            except Exception as exc:
+                if not self.retryable(exc) or time.monotonic() >= deadline:
+                    raise
+            attempt = min(attempt + 1, 7)
+            # Random jitter, at most 0.128 s, spreads the retries of colliding processes.
+            time.sleep(random.uniform(0, 0.001 * 2**attempt))  # noqa: S311 - not a secret
+
+    return run
 
 
 class SQLStore(Store):
@@ -303,6 +334,12 @@ class SQLStore(Store):
         row = conn.execute(select(users).where(users.c.id == user_id)).first()
         return self._user(conn, row)
 
+    def _get_existing(self, conn: Connection, user_id: int) -> User:
+        user = self._get(conn, user_id)
+        if user is None:
+            raise UserNotFound(user_id)
+        return user
+
     @staticmethod
     def _set_roles(conn: Connection, user_id: int, roles: tuple[str, ...]) -> None:
         conn.execute(delete(user_roles).where(user_roles.c.user_id == user_id))
@@ -319,54 +356,42 @@ class SQLStore(Store):
         return conn.execute(query).scalar_one()
 
     # --- users ----------------------------------------------------------------
-    def create_user(
-        self,
-        *,
-        username,
-        email,
-        password_hash,
-        roles,
-        now,
-        first_name="",
-        last_name="",
-        must_change_password=False,
-        email_verified=True,
-        invitation=None,
-        identity=None,
-    ) -> User:
+    @retried
+    def create_user(self, new: NewUser, *, now: datetime) -> User:
         values = {
-            "username": username,
-            "username_key": _key(username),
-            "email": email,
-            "email_key": _email_key(email),
-            "first_name": first_name,
-            "last_name": last_name,
-            "password_hash": password_hash,
+            "username": new.username,
+            "username_key": _key(new.username),
+            "email": new.email,
+            "email_key": _email_key(new.email),
+            "first_name": new.first_name,
+            "last_name": new.last_name,
+            "password_hash": new.password_hash,
             "disabled": False,
-            "must_change_password": must_change_password,
+            "must_change_password": new.must_change_password,
             "failed_logins": 0,
             "created_at": now,
-            "email_verified": email_verified,
-            "auth_source": identity[0] if identity else LOCAL,
+            "email_verified": new.email_verified,
+            "auth_source": new.auth_source,
         }
         try:
             with self._write() as conn:
-                _raise_if_taken(conn, username=username, email=email)
-                if identity is not None and _identity_owner(conn, *identity) is not None:
-                    raise DuplicateIdentity(identity[0])
-                if invitation is not None:
-                    _use_invitation(conn, invitation, now=now, username=username)
+                _raise_if_taken(conn, username=new.username, email=new.email)
+                if new.identity is not None and _identity_owner(conn, *new.identity) is not None:
+                    raise DuplicateIdentity(new.identity[0])
+                if new.invitation is not None:
+                    _use_invitation(conn, new.invitation, now=now, username=new.username)
                 user_id = conn.execute(insert(users).values(**values)).inserted_primary_key[0]
-                self._set_roles(conn, user_id, tuple(roles))
-                if identity is not None:
+                self._set_roles(conn, user_id, tuple(new.roles))
+                if new.identity is not None:
+                    provider, subject = new.identity
                     conn.execute(
                         insert(identities).values(
-                            provider=identity[0], subject=identity[1], user_id=user_id
+                            provider=provider, subject=subject, user_id=user_id
                         )
                     )
-                return self._get(conn, user_id)
+                return self._get_existing(conn, user_id)
         except IntegrityError as exc:  # a concurrent writer won the race
-            _raise_duplicate(exc)
+            raise _duplicate(exc) from exc
 
     def get_user(self, user_id: int) -> User | None:
         with self._read() as conn:
@@ -388,6 +413,7 @@ class SQLStore(Store):
             user_id = _identity_owner(conn, provider, subject)
             return self._get(conn, user_id) if user_id is not None else None
 
+    @retried
     def link_identity(self, user_id: int, provider: str, subject: str) -> None:
         try:
             with self._write() as conn:
@@ -432,31 +458,32 @@ class SQLStore(Store):
         with self._read() as conn:
             return self._active_admins(conn)
 
-    def update_user(self, user_id: int, *, keep_an_admin: bool = True, **changes) -> User:
-        unknown = set(changes) - EDITABLE_USER_FIELDS
-        if unknown:
-            raise TypeError(f"cannot update {', '.join(sorted(unknown))}")
-        values = dict(changes)
+    @retried
+    def update_user(
+        self, user_id: int, changes: UserChanges, *, keep_an_admin: bool = True
+    ) -> User:
+        values = changes.values()
         roles = values.pop("roles", None)
         if "email" in values:
-            values["email_key"] = _email_key(values["email"])
+            values["email_key"] = _email_key(changes.email or "")
         try:
             with self._write() as conn:
                 before = self._get(conn, user_id)
                 if before is None:
                     raise UserNotFound(user_id)
-                if "email" in values:
-                    _raise_if_taken(conn, email=values["email"], except_id=user_id)
+                if changes.email is not None:
+                    _raise_if_taken(conn, email=changes.email, except_id=user_id)
                 if values:
                     conn.execute(update(users).where(users.c.id == user_id).values(**values))
                 if roles is not None:
-                    self._set_roles(conn, user_id, tuple(roles))
+                    self._set_roles(conn, user_id, tuple(roles))  # type: ignore[arg-type]
                 if keep_an_admin and _active_admin(before) and self._active_admins(conn) == 0:
                     raise LastAdminError()  # leaving the block rolls the change back
-                return self._get(conn, user_id)
+                return self._get_existing(conn, user_id)
         except IntegrityError as exc:
-            _raise_duplicate(exc)
+            raise _duplicate(exc) from exc
 
+    @retried
     def delete_user(self, user_id: int, *, keep_an_admin: bool = True) -> None:
         with self._write() as conn:
             before = self._get(conn, user_id)
@@ -467,6 +494,7 @@ class SQLStore(Store):
                 raise LastAdminError()
 
     # --- sign-in counters -----------------------------------------------------
+    @retried
     def record_login_failure(self, user_id, *, now, max_attempts, lockout_until) -> User:
         with self._write() as conn:
             # One UPDATE increments atomically; a second one turns the count into a lock.
@@ -485,6 +513,7 @@ class SQLStore(Store):
                 raise UserNotFound(user_id)
             return user
 
+    @retried
     def record_login_success(self, user_id, *, now) -> None:
         with self._write() as conn:
             conn.execute(
@@ -493,6 +522,7 @@ class SQLStore(Store):
                 .values(failed_logins=0, locked_until=None, last_login_at=now)
             )
 
+    @retried
     def unlock_user(self, user_id: int) -> User:
         with self._write() as conn:
             conn.execute(
@@ -505,6 +535,7 @@ class SQLStore(Store):
             raise UserNotFound(user_id)
         return user
 
+    @retried
     def hit_counter(self, key: str, *, now: datetime, window: timedelta) -> int:
         seconds = int(window.total_seconds())
         if seconds < 1:
@@ -524,6 +555,7 @@ class SQLStore(Store):
             return conn.execute(statement).scalar_one()
 
     # --- invitations ----------------------------------------------------------
+    @retried
     def add_invitations(
         self,
         emails: Iterable[str],
@@ -573,16 +605,19 @@ class SQLStore(Store):
             rows = conn.execute(select(invitations).order_by(invitations.c.email_key)).all()
         return [_to_invitation(r) for r in rows]
 
+    @retried
     def remove_invitation(self, email: str) -> bool:
         with self._write() as conn:
             gone = conn.execute(delete(invitations).where(invitations.c.email_key == _key(email)))
             return gone.rowcount > 0
 
     # --- emailed tokens ---------------------------------------------------------
+    @retried
     def add_token(self, token: Token) -> None:
         with self._write() as conn:
             conn.execute(insert(tokens).values(**token.__dict__))
 
+    @retried
     def redeem_token(self, token_id: str, *, purpose: str, now: datetime) -> Token | None:
         with self._write() as conn:
             where = (tokens.c.id == token_id, tokens.c.purpose == purpose)
@@ -593,6 +628,7 @@ class SQLStore(Store):
         token = Token(**row._asdict())
         return token if token.expires_at > now else None
 
+    @retried
     def delete_tokens(self, user_id: int, purpose: str | None = None) -> int:
         statement = delete(tokens).where(tokens.c.user_id == user_id)
         if purpose is not None:
@@ -601,6 +637,7 @@ class SQLStore(Store):
             return conn.execute(statement).rowcount
 
     # --- audit log --------------------------------------------------------------
+    @retried
     def add_audit(self, event: AuditEvent) -> None:
         values = {k: v for k, v in event.__dict__.items() if k != "id"}
         with self._write() as conn:
@@ -648,15 +685,18 @@ class SQLStore(Store):
             for d, e, m, o, n, t in rows
         ]
 
+    @retried
     def prune_audit(self, *, before: datetime) -> int:
         with self._write() as conn:
             return conn.execute(delete(audit_log).where(audit_log.c.at < before)).rowcount
 
     # --- tickets --------------------------------------------------------------
+    @retried
     def add_ticket(self, ticket: Ticket) -> None:
         with self._write() as conn:
             conn.execute(insert(tickets).values(**ticket.__dict__))
 
+    @retried
     def redeem_ticket(self, ticket_id: str, *, now: datetime) -> Ticket | None:
         with self._write() as conn:
             row = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).first()
@@ -667,6 +707,7 @@ class SQLStore(Store):
         return ticket if ticket.expires_at > now else None
 
     # --- sessions -------------------------------------------------------------
+    @retried
     def add_session(self, session: Session) -> None:
         with self._write() as conn:
             conn.execute(insert(sessions).values(**session.__dict__))
@@ -676,12 +717,40 @@ class SQLStore(Store):
             row = conn.execute(select(sessions).where(sessions.c.id == session_id)).first()
         return Session(**row._asdict()) if row else None
 
+    def load_session(self, session_id: str) -> tuple[Session, User] | None:
+        # One statement: the session, its user and one row per role (or one row with
+        # NULL when the user has none). It runs on every script run of a signed-in user.
+        statement = (
+            select(
+                *(c.label(f"s_{c.name}") for c in sessions.c),
+                users,
+                user_roles.c.role,
+            )
+            .select_from(
+                sessions.join(users, users.c.id == sessions.c.user_id).outerjoin(
+                    user_roles, user_roles.c.user_id == users.c.id
+                )
+            )
+            .where(sessions.c.id == session_id)
+            .order_by(user_roles.c.role)
+        )
+        with self._read() as conn:
+            rows = conn.execute(statement).all()
+        if not rows:
+            return None
+        first = rows[0]._mapping
+        session = Session(**{c.name: first[f"s_{c.name}"] for c in sessions.c})
+        roles = tuple(row.role for row in rows if row.role is not None)
+        return session, _to_user(rows[0], roles)
+
+    @retried
     def touch_session(self, session_id: str, *, now: datetime) -> None:
         with self._write() as conn:
             conn.execute(
                 update(sessions).where(sessions.c.id == session_id).values(last_seen_at=now)
             )
 
+    @retried
     def revoke_session(self, session_id: str, *, now: datetime) -> None:
         with self._write() as conn:
             conn.execute(
@@ -690,6 +759,7 @@ class SQLStore(Store):
                 .values(revoked_at=now)
             )
 
+    @retried
     def revoke_user_sessions(self, user_id: int, *, now: datetime, keep: str | None = None) -> int:
         query = update(sessions).where(
             sessions.c.user_id == user_id, sessions.c.revoked_at.is_(None)
@@ -697,6 +767,7 @@ class SQLStore(Store):
         if keep is not None:
             query = query.where(sessions.c.id != keep)
         with self._write() as conn:
+            conn.execute(delete(tickets).where(tickets.c.user_id == user_id))
             return conn.execute(query.values(revoked_at=now)).rowcount
 
     def list_sessions(self, user_id: int, *, now: datetime) -> list[Session]:
@@ -722,6 +793,7 @@ class SQLStore(Store):
                 )
             ).scalar_one()
 
+    @retried
     def purge_expired(self, *, now: datetime) -> int:
         with self._write() as conn:
             gone = conn.execute(delete(tickets).where(tickets.c.expires_at <= now)).rowcount
@@ -733,34 +805,6 @@ class SQLStore(Store):
                 )
             ).rowcount
         return gone
-
-
-def _retried(operation: Callable) -> Callable:
-    """Run `operation` again, after a short random pause, when its transaction lost a conflict.
-
-    Every store operation is one transaction (or a read), so running it again from
-    the start is safe: the failed attempt was rolled back as a whole.
-    """
-
-    @functools.wraps(operation)
-    def run(self: SQLStore, *args, **kwargs):
-        deadline = time.monotonic() + RETRY_SECONDS
-        attempt = 0
-        while True:
-            try:
-                return operation(self, *args, **kwargs)
-            except Exception as exc:
-                if not self.retryable(exc) or time.monotonic() >= deadline:
-                    raise
-            attempt = min(attempt + 1, 7)
-            # Random jitter, at most 0.128 s, spreads the retries of colliding processes.
-            time.sleep(random.uniform(0, 0.001 * 2**attempt))  # noqa: S311 - not a secret
-
-    return run
-
-
-for _name in sorted(Store.__abstractmethods__ - {"create_schema"}):
-    setattr(SQLStore, _name, _retried(getattr(SQLStore, _name)))
 
 
 def _active_admin(user: User) -> bool:
@@ -895,9 +939,9 @@ def _raise_if_taken(
             raise DuplicateUser(field)
 
 
-def _raise_duplicate(exc: IntegrityError):
-    """Turn a unique-constraint violation from a concurrent writer into our error."""
+def _duplicate(exc: IntegrityError) -> Exception:
+    """Our error for a unique-constraint violation by a concurrent writer."""
     message = str(exc.orig)
     if "identities" in message:
-        raise DuplicateIdentity("identity") from exc
-    raise DuplicateUser("email" if "email" in message else "username") from exc
+        return DuplicateIdentity("identity")
+    return DuplicateUser("email" if "email" in message else "username")

@@ -75,25 +75,28 @@ from typing import Any
 from filelock import FileLock
 
 from auth.store import stauth_format
-from auth.store.base import (
+from auth.store.errors import (
+    DuplicateIdentity,
+    DuplicateUser,
+    InvitationError,
+    LastAdminError,
+    StoreError,
+    UserNotFound,
+)
+from auth.store.protocols import Store
+from auth.store.records import (
     ADMIN_ROLE,
-    EDITABLE_USER_FIELDS,
     LOCAL,
     AuditDayCount,
     AuditEvent,
     AuditQuery,
-    DuplicateIdentity,
-    DuplicateUser,
     Invitation,
-    InvitationError,
-    LastAdminError,
+    NewUser,
     Session,
-    Store,
-    StoreError,
     Ticket,
     Token,
     User,
-    UserNotFound,
+    UserChanges,
     UserQuery,
 )
 from auth.store.stauth_format import FormatError
@@ -541,21 +544,13 @@ class YAMLStore(Store):
             self._load_audit()
 
     # --- users ------------------------------------------------------------------
-    def create_user(
-        self,
-        *,
-        username,
-        email,
-        password_hash,
-        roles,
-        now,
-        first_name="",
-        last_name="",
-        must_change_password=False,
-        email_verified=True,
-        invitation=None,
-        identity=None,
-    ) -> User:
+    def create_user(self, new: NewUser, *, now: datetime) -> User:
+        username, email, identity, invitation = (
+            new.username,
+            new.email,
+            new.identity,
+            new.invitation,
+        )
         now = _utc(now)
         with self._write("users") as (tx, users, _):
             if _key(username) in users.by_name:
@@ -575,22 +570,22 @@ class YAMLStore(Store):
                 "id": user_id,
                 "username": username,
                 "email": email,
-                "first_name": first_name,
-                "last_name": last_name,
-                "roles": tuple(sorted(set(roles))),
-                "password_hash": password_hash,
+                "first_name": new.first_name,
+                "last_name": new.last_name,
+                "roles": tuple(sorted(set(new.roles))),
+                "password_hash": new.password_hash,
                 "disabled": False,
-                "must_change_password": bool(must_change_password),
+                "must_change_password": bool(new.must_change_password),
                 "failed_logins": 0,
                 "locked_until": None,
                 "created_at": now,
                 "last_login_at": None,
-                "email_verified": bool(email_verified),
-                "auth_source": identity[0] if identity else LOCAL,
+                "email_verified": bool(new.email_verified),
+                "auth_source": new.auth_source,
             }
             users.records[user_id] = rec
             users.entries[user_id] = {}
-            users.prints[user_id] = _fingerprint(password_hash) if password_hash else ""
+            users.prints[user_id] = _fingerprint(new.password_hash) if new.password_hash else ""
             users.by_name[_key(username)] = user_id
             if email:
                 users.by_email[_key(email)] = user_id
@@ -648,12 +643,10 @@ class YAMLStore(Store):
         with self._read("users") as users:
             return sum(1 for rec in users.records.values() if _active_admin(rec))
 
-    def update_user(self, user_id: int, *, keep_an_admin: bool = True, **changes) -> User:
-        unknown = set(changes) - EDITABLE_USER_FIELDS
-        if unknown:
-            raise TypeError(f"cannot update {', '.join(sorted(unknown))}")
+    def update_user(self, user_id: int, wanted: UserChanges, *, keep_an_admin: bool = True) -> User:
+        changes = wanted.values()
         if "roles" in changes:
-            changes["roles"] = tuple(sorted(set(changes["roles"])))
+            changes["roles"] = tuple(sorted(set(wanted.roles or ())))
         with self._write("users") as (tx, users, _):
             rec = users.records.get(user_id)
             if rec is None:
@@ -919,6 +912,11 @@ class YAMLStore(Store):
         with self._read("live") as live:
             return live.sessions.get(session_id)
 
+    def load_session(self, session_id: str) -> tuple[Session, User] | None:
+        session = self.get_session(session_id)  # both served from memory, re-read if changed
+        user = self.get_user(session.user_id) if session is not None else None
+        return (session, user) if session is not None and user is not None else None
+
     def touch_session(self, session_id: str, *, now: datetime) -> None:
         now = _utc(now)
         with self._write("live") as (tx, _, live):
@@ -946,6 +944,9 @@ class YAMLStore(Store):
             for session in ended:
                 tx.live = True
                 live.sessions[session.id] = _replace(session, revoked_at=now)
+            for ticket_id in [k for k, v in live.tickets.items() if v.user_id == user_id]:
+                tx.live = True
+                del live.tickets[ticket_id]
             return len(ended)
 
     def list_sessions(self, user_id: int, *, now: datetime) -> list[Session]:

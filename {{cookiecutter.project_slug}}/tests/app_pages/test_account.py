@@ -10,7 +10,7 @@ from streamlit.testing.v1.element_tree import Block
 from auth.domain import account, audit
 from auth.domain.login import authenticate
 from auth.domain.sessions import issue_ticket, start_session, verify_session
-from auth.store import AuditQuery
+from auth.store import AuditQuery, NewUser
 from tests.app_pages.conftest import NOT_SIGNED_IN, SIGNED_IN_ROLES
 from tests.app_pages.support import errors, page, shape, signed_in, titles
 from tests.conftest import PASSWORD
@@ -112,13 +112,15 @@ def bob(make_user):
 @pytest.fixture
 def guest(services):
     return services.store.create_user(
-        username="gus",
-        email="gus@example.com",
-        password_hash=None,
-        roles=("viewer",),
+        NewUser(
+            username="gus",
+            email="gus@example.com",
+            password_hash=None,
+            roles=("viewer",),
+            first_name="Gus",
+            identity=("google", "sub-1"),
+        ),
         now=services.now(),
-        first_name="Gus",
-        identity=("google", "sub-1"),
     )
 
 

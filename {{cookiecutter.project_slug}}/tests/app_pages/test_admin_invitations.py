@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from auth.store import NewUser
 from tests.app_pages.support import errors, page, titles
 
 
@@ -33,12 +34,14 @@ def test_used_invitation_shows_who_used_it_and_one_can_be_removed(services, visi
     who = visitor("admin")
     services.store.add_invitations(["new@example.com", "old@example.com"], now=clock())
     services.store.create_user(
-        username="newbie",
-        email="new@example.com",
-        password_hash=None,
-        roles=(),
+        NewUser(
+            username="newbie",
+            email="new@example.com",
+            password_hash=None,
+            roles=(),
+            invitation="new@example.com",
+        ),
         now=clock(),
-        invitation="new@example.com",
     )
     at = page("admin_invitations", who.token).run()
     table = at.dataframe[0].value

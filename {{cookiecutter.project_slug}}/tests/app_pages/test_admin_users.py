@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from auth.domain import users
+from auth.store import NewUser
 from auth.web.guard import NOT_ALLOWED_MESSAGE
 from tests.app_pages.support import errors, page, titles
 
@@ -74,10 +75,12 @@ def test_admin_pages_through_more_than_fifty_users(services, visitor, clock):
     who = visitor("admin")
     for n in range(55):
         services.store.create_user(
-            username=f"user{n:02d}",
-            email=f"user{n:02d}@example.com",
-            password_hash=None,
-            roles=("viewer",),
+            NewUser(
+                username=f"user{n:02d}",
+                email=f"user{n:02d}@example.com",
+                password_hash=None,
+                roles=("viewer",),
+            ),
             now=clock(),
         )
     at = page("admin_users", who.token).run()
@@ -312,12 +315,14 @@ def test_no_admin_page_shows_anything_to_a_non_admin(services, visitor, admin, n
 @pytest.mark.parametrize("name", ADMIN_PAGES)
 def test_no_admin_page_shows_anything_to_a_guest(services, sign_in, admin, clock, name):
     guest = services.store.create_user(
-        username="guesty",
-        email="g@example.com",
-        password_hash=None,
-        roles=("viewer",),
+        NewUser(
+            username="guesty",
+            email="g@example.com",
+            password_hash=None,
+            roles=("viewer",),
+            identity=("google", "sub-9"),
+        ),
         now=clock(),
-        identity=("google", "sub-9"),
     )
     at = page(name, sign_in(guest)).run()
     assert errors(at) == [NOT_ALLOWED_MESSAGE]
@@ -332,12 +337,14 @@ def test_the_menu_offers_no_admin_page_to_non_admins(
 
     if role == "guest":
         guest = services.store.create_user(
-            username="guesty",
-            email="g@example.com",
-            password_hash=None,
-            roles=("viewer",),
+            NewUser(
+                username="guesty",
+                email="g@example.com",
+                password_hash=None,
+                roles=("viewer",),
+                identity=("google", "sub-9"),
+            ),
             now=clock(),
-            identity=("google", "sub-9"),
         )
         token = sign_in(guest)
     else:

@@ -12,6 +12,7 @@ import pytest
 
 from auth.domain import account, recovery
 from auth.domain.sessions import verify_session
+from auth.store import UserChanges
 from tests.app_pages.support import MAIN, app, errors, menu_titles, page, titles
 from tests.conftest import PASSWORD
 
@@ -70,7 +71,7 @@ def test_the_link_works_signed_in_as_well(services, bob, sign_in, link):
 
 def test_the_link_fails_the_second_time(services, bob, link):
     open_link(link)
-    services.store.update_user(bob.id, email="bob@example.com", keep_an_admin=False)
+    services.store.update_user(bob.id, UserChanges(email="bob@example.com"), keep_an_admin=False)
     at = open_link(link)
     assert errors(at) == [INVALID]
     assert not at.success

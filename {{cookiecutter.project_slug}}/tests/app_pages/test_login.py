@@ -8,6 +8,7 @@ import pytest
 from auth.domain import passwords, users
 from auth.domain.login import FAILED_MESSAGE
 from auth.domain.sessions import start_session, token_id
+from auth.store import UserChanges
 from auth.web.captcha_field import FAILED_MESSAGE as CAPTCHA_FAILED_MESSAGE
 from auth.web.captcha_field import NEEDED_MESSAGE as CAPTCHA_NEEDED_MESSAGE
 from auth.web.routes import SESSION_PATH
@@ -201,7 +202,7 @@ def test_a_73_byte_password_works_and_its_72_byte_prefix_does_not_collide(servic
 
 def test_legacy_bcrypt_hash_signs_in_and_73_bytes_fail_cleanly(services, bob):
     legacy = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode()
-    services.store.update_user(bob.id, password_hash=legacy)
+    services.store.update_user(bob.id, UserChanges(password_hash=legacy))
     assert_refused(submit("bob", PREFIX_72 + "a"), services)
     at = submit("bob", PASSWORD)
     assert not at.error and ticket_of(at)

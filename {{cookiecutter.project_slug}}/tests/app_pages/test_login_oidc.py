@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 
 from auth.domain import oidc
 from auth.domain.sessions import issue_ticket, token_id
+from auth.store import UserChanges
 from auth.web import cookies
 from auth.web.routes import SESSION_PATH, auth_routes
 from tests.app_pages.support import (
@@ -156,7 +157,7 @@ def test_a_later_sign_in_updates_name_and_email(guests):
 def test_disabled_guest_is_refused_with_a_way_back(guests):
     sign_in_as_guest(guests)
     user = guests.store.find_user_by_identity("google", "g-1")
-    guests.store.update_user(user.id, disabled=True)
+    guests.store.update_user(user.id, UserChanges(disabled=True))
     at = after_login().run()
     assert errors(at) == [oidc.REFUSED_MESSAGE]
     assert redirect_url(at) is None
@@ -193,7 +194,7 @@ def test_guest_session_ends_on_the_next_run_though_streamlits_cookie_is_valid(
     assert signed_in(at) and not at.exception
     user = guests.store.find_user_by_identity("google", "g-1")
     if change == "disable":
-        guests.store.update_user(user.id, disabled=True)
+        guests.store.update_user(user.id, UserChanges(disabled=True))
     elif change == "revoke":
         guests.store.revoke_user_sessions(user.id, now=clock.now)
     elif change == "delete":

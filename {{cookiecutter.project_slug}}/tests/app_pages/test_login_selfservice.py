@@ -9,6 +9,7 @@ import pytest
 
 from auth.domain import passwords
 from auth.domain.login import FAILED_MESSAGE, UNVERIFIED_HINT
+from auth.store import UserChanges
 from auth.web import captcha_field
 from navigation import has_page
 from tests.app_pages.support import captcha_input, errors, page, redirect_url, shape, solve_captcha
@@ -102,7 +103,7 @@ def test_known_and_unknown_names_look_the_same_with_the_captcha(services, with_c
 def test_unconfirmed_email_hint_only_after_the_right_password_and_a_new_link(
     services, mail, make_user
 ):
-    user = services.store.update_user(make_user("una").id, email_verified=False)
+    user = services.store.update_user(make_user("una").id, UserChanges(email_verified=False))
     at = attempt(page("login").run(), "una", "wrong guess number x")
     assert errors(at) == [FAILED_MESSAGE]
     at = attempt(at, "una", PASSWORD)  # the captcha, if any, is solved by attempt()

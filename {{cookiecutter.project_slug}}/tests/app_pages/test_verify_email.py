@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from auth.domain import recovery
+from auth.store import UserChanges
 from tests.app_pages.support import errors, page, titles
 from tests.conftest import token_in
 
@@ -19,7 +20,7 @@ def test_without_a_token_the_page_explains(services):
 
 
 def test_the_link_verifies_once_and_leaves_the_address_bar(services, mail, make_user):
-    user = services.store.update_user(make_user("vic").id, email_verified=False)
+    user = services.store.update_user(make_user("vic").id, UserChanges(email_verified=False))
     recovery.send_verification(services, user)
     token = token_in(mail.last(), "verify_email")
     at = open_link(token)
@@ -30,7 +31,7 @@ def test_the_link_verifies_once_and_leaves_the_address_bar(services, mail, make_
 
 
 def test_a_signed_in_user_can_open_it_too(services, mail, make_user, sign_in):
-    user = services.store.update_user(make_user("vic").id, email_verified=False)
+    user = services.store.update_user(make_user("vic").id, UserChanges(email_verified=False))
     recovery.send_verification(services, user)
     at = open_link(token_in(mail.last(), "verify_email"), sign_in(user))
     assert at.success and not at.exception

@@ -14,7 +14,7 @@ from auth.domain import account, audit, tokens
 from auth.domain.login import authenticate
 from auth.domain.sessions import issue_ticket, start_session, verify_session
 from auth.domain.users import ValidationError
-from auth.store import AuditQuery
+from auth.store import AuditQuery, NewUser, UserChanges
 from tests.conftest import PASSWORD
 
 NEW = "bob.new@example.com"
@@ -154,7 +154,7 @@ def test_confirmation_link_works_once(services, mail, identity, bob):
     account.request_email_change(services, identity, NEW, PASSWORD)
     secret = secret_of(link_in(mail.wait_for(1)[0]))
     assert account.confirm_email_change(services, secret) is not None
-    services.store.update_user(bob.id, email="bob@example.com", keep_an_admin=False)
+    services.store.update_user(bob.id, UserChanges(email="bob@example.com"), keep_an_admin=False)
     assert account.confirm_email_change(services, secret) is None
     assert services.store.get_user(bob.id).email == "bob@example.com"
 
@@ -317,12 +317,14 @@ def test_without_smtp_the_link_goes_to_the_server_log_and_still_works(
 
 def test_guests_cannot_change_their_email(services, sign_in):
     guest = services.store.create_user(
-        username="gus",
-        email="gus@example.com",
-        password_hash=None,
-        roles=("viewer",),
+        NewUser(
+            username="gus",
+            email="gus@example.com",
+            password_hash=None,
+            roles=("viewer",),
+            identity=("google", "sub-1"),
+        ),
         now=services.now(),
-        identity=("google", "sub-1"),
     )
     identity = verify_session(services, sign_in(guest))
     with pytest.raises(ValidationError) as caught:
@@ -488,12 +490,14 @@ def test_the_last_admin_cannot_delete_their_account(services, admin, make_user, 
 
 def test_a_guest_deletes_their_account_by_typing_the_username(services, sign_in):
     guest = services.store.create_user(
-        username="gus",
-        email="",
-        password_hash=None,
-        roles=("viewer",),
+        NewUser(
+            username="gus",
+            email="",
+            password_hash=None,
+            roles=("viewer",),
+            identity=("google", "sub-1"),
+        ),
         now=services.now(),
-        identity=("google", "sub-1"),
     )
     token = sign_in(guest)
     identity = verify_session(services, token)

@@ -13,7 +13,7 @@ from auth.domain import admin as console
 from auth.domain import audit, passwords
 from auth.domain.admin import AdminError, NotAllowed, UserFilter
 from auth.domain.sessions import verify_session
-from auth.store import AuditQuery
+from auth.store import AuditQuery, NewUser, UserChanges
 from tests.conftest import PASSWORD
 
 
@@ -73,12 +73,14 @@ def caller(services, make_user, sign_in, clock):
             return None
         if kind == "guest":
             guest = services.store.create_user(
-                username="guest1",
-                email="g@example.com",
-                password_hash=None,
-                roles=("viewer",),
+                NewUser(
+                    username="guest1",
+                    email="g@example.com",
+                    password_hash=None,
+                    roles=("viewer",),
+                    identity=("google", "sub-1"),
+                ),
                 now=clock(),
-                identity=("google", "sub-1"),
             )
             return identity_of(services, sign_in, guest)
         if kind == "viewer":
@@ -91,7 +93,7 @@ def caller(services, make_user, sign_in, clock):
         if kind == "demoted":
             former = make_user("former", roles=("admin",))
             identity = identity_of(services, sign_in, former)
-            services.store.update_user(former.id, roles=("viewer",))
+            services.store.update_user(former.id, UserChanges(roles=("viewer",)))
             return identity  # a stale identity from earlier in the run
         if kind == "forged":
             # Not an Identity at all: something that merely claims the admin role.
@@ -127,11 +129,13 @@ def test_only_a_current_admin_may_call_any_admin_function(
 def test_list_users_pages_filters_and_sorts_in_the_store(services, boss, make_user, clock):
     for n in range(30):
         services.store.create_user(
-            username=f"user{n:02d}",
-            email=f"user{n:02d}@example.com",
-            password_hash=None,
-            roles=("editor",) if n % 3 == 0 else ("viewer",),
-            first_name="Zed" if n == 7 else "",
+            NewUser(
+                username=f"user{n:02d}",
+                email=f"user{n:02d}@example.com",
+                password_hash=None,
+                roles=("editor",) if n % 3 == 0 else ("viewer",),
+                first_name="Zed" if n == 7 else "",
+            ),
             now=clock(),
         )
     page = console.list_users(services, boss, page=2, page_size=25)
@@ -349,12 +353,14 @@ def test_reset_link_is_emailed_when_email_is_configured(services, boss, make_use
 
 def test_no_reset_link_for_a_guest_or_a_disabled_user(services, boss, make_user, clock):
     services.store.create_user(
-        username="guesty",
-        email="",
-        password_hash=None,
-        roles=("viewer",),
+        NewUser(
+            username="guesty",
+            email="",
+            password_hash=None,
+            roles=("viewer",),
+            identity=("google", "sub"),
+        ),
         now=clock(),
-        identity=("google", "sub"),
     )
     make_user("bob")
     console.set_disabled(services, boss, "bob", True)
@@ -512,12 +518,14 @@ def test_add_many_invitations_with_expiry_list_and_remove(services, boss, clock)
 def test_used_invitations_show_who_used_them(services, boss, clock):
     console.add_invitations(services, boss, "new@example.com")
     services.store.create_user(
-        username="newbie",
-        email="new@example.com",
-        password_hash=None,
-        roles=(),
+        NewUser(
+            username="newbie",
+            email="new@example.com",
+            password_hash=None,
+            roles=(),
+            invitation="new@example.com",
+        ),
         now=clock(),
-        invitation="new@example.com",
     )
     [row] = console.list_invitations(services, boss)
     assert (row["status"], row["used_by"]) == ("used", "newbie")

@@ -3,6 +3,7 @@ import pytest
 
 from auth.domain import passwords
 from auth.domain.login import FAILED_MESSAGE, authenticate, begin_sign_in
+from auth.store import UserChanges
 from tests.conftest import PASSWORD
 
 
@@ -39,7 +40,7 @@ def test_every_path_computes_exactly_one_hash(services, alice, count_hashes, cas
     elif case == "wrong password":
         password = "not the password"
     elif case == "disabled":
-        services.store.update_user(alice.id, disabled=True)
+        services.store.update_user(alice.id, UserChanges(disabled=True))
     elif case == "locked":
         services.store.record_login_failure(
             alice.id,
@@ -51,9 +52,9 @@ def test_every_path_computes_exactly_one_hash(services, alice, count_hashes, cas
 
 
 def test_disabled_and_locked_accounts_fail_even_with_the_right_password(services, alice, clock):
-    services.store.update_user(alice.id, disabled=True)
+    services.store.update_user(alice.id, UserChanges(disabled=True))
     assert authenticate(services, "alice", PASSWORD) is None
-    services.store.update_user(alice.id, disabled=False)
+    services.store.update_user(alice.id, UserChanges(disabled=False))
     for _ in range(services.settings.max_failed_attempts):
         assert authenticate(services, "alice", "wrong password!") is None
     assert authenticate(services, "alice", PASSWORD) is None  # locked
@@ -98,7 +99,7 @@ def test_bad_input_fails_cleanly(services, alice, login, password):
 def test_legacy_bcrypt_hash_is_upgraded_on_sign_in(services, make_user):
     user = make_user("legacy")
     legacy = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode()
-    services.store.update_user(user.id, password_hash=legacy)
+    services.store.update_user(user.id, UserChanges(password_hash=legacy))
     assert authenticate(services, "legacy", PASSWORD) is not None
     upgraded = services.store.get_user(user.id).password_hash
     assert upgraded.startswith(passwords.BCRYPT_PREFIX)

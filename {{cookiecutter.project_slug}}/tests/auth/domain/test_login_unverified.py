@@ -10,6 +10,7 @@ import pytest
 from auth.config import SmtpSettings
 from auth.domain import passwords
 from auth.domain.login import FAILED_MESSAGE, UNVERIFIED_HINT, authenticate, begin_sign_in
+from auth.store import UserChanges
 from tests.conftest import PASSWORD
 
 ORIGIN = "http://localhost:8501"
@@ -20,7 +21,7 @@ def unverified(services, make_user):
     services.settings = replace(
         services.settings, smtp=SmtpSettings("127.0.0.1", 2525, "app@example.com", "none")
     )
-    return services.store.update_user(make_user("una").id, email_verified=False)
+    return services.store.update_user(make_user("una").id, UserChanges(email_verified=False))
 
 
 def test_right_password_gets_the_failure_and_the_hint(services, unverified):

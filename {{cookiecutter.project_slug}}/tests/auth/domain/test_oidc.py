@@ -10,7 +10,7 @@ import pytest
 
 from auth.domain import audit, oidc
 from auth.domain.sessions import start_session, verify_session
-from auth.store import AuditQuery
+from auth.store import AuditQuery, UserChanges
 
 SECRETS_OK = {
     "auth": {
@@ -91,7 +91,7 @@ def test_later_sign_ins_reuse_the_guest_and_update_name_and_email(guests, clock)
 
 def test_admin_changes_to_roles_survive_later_sign_ins(guests):
     user = oidc.sign_in_guest(guests, claims()).user
-    guests.store.update_user(user.id, roles=("editor", "viewer"))
+    guests.store.update_user(user.id, UserChanges(roles=("editor", "viewer")))
     assert oidc.sign_in_guest(guests, claims()).user.roles == ("editor", "viewer")
 
 
@@ -180,7 +180,7 @@ def test_domain_allowlist_admits_only_verified_emails_in_listed_domains(guests):
 
 def test_disabled_guest_is_refused(guests):
     user = oidc.sign_in_guest(guests, claims()).user
-    guests.store.update_user(user.id, disabled=True)
+    guests.store.update_user(user.id, UserChanges(disabled=True))
     outcome = oidc.sign_in_guest(guests, claims())
     assert outcome.user is None and outcome.message == oidc.REFUSED_MESSAGE
     assert events(guests, audit.SIGN_IN)[0] == (audit.SIGN_IN, audit.FAILURE, "google", "disabled")
@@ -242,7 +242,7 @@ def test_begin_issues_a_ticket_whose_session_keeps_the_provider(guests):
 
 def test_begin_refusal_issues_no_ticket(guests):
     user = oidc.sign_in_guest(guests, claims()).user
-    guests.store.update_user(user.id, disabled=True)
+    guests.store.update_user(user.id, UserChanges(disabled=True))
     result = oidc.begin_guest_sign_in(guests, claims(), origin="http://localhost:8501")
     assert result.ticket is None and result.message == oidc.REFUSED_MESSAGE
 
@@ -265,10 +265,10 @@ def test_disabling_or_revoking_a_guest_ends_its_session_on_the_next_check(guests
     assert verify_session(guests, token) is None
 
     token, _, _ = signed_in_guest()
-    guests.store.update_user(user.id, disabled=True)
+    guests.store.update_user(user.id, UserChanges(disabled=True))
     assert verify_session(guests, token) is None
 
-    guests.store.update_user(user.id, disabled=False)
+    guests.store.update_user(user.id, UserChanges(disabled=False))
     token, _, _ = signed_in_guest()
     clock.advance(days=guests.settings.session_lifetime.days, seconds=1)
     assert verify_session(guests, token) is None

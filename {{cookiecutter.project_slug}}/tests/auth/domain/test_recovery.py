@@ -12,7 +12,7 @@ from auth.domain import audit, recovery, users
 from auth.domain.login import authenticate
 from auth.domain.sessions import verify_session
 from auth.domain.users import ValidationError
-from auth.store import AuditQuery
+from auth.store import AuditQuery, UserChanges
 from tests.conftest import PASSWORD, token_in
 
 NEW = "copper meadow violin 88"
@@ -167,7 +167,7 @@ def test_a_reset_link_dies_when_the_password_changes(services, mail, ann):
 
 def test_a_reset_link_dies_when_the_email_changes(services, mail, ann):
     token = request_reset(services, mail)
-    services.store.update_user(ann.id, email="ann.new@example.com")
+    services.store.update_user(ann.id, UserChanges(email="ann.new@example.com"))
     with pytest.raises(ValidationError, match="not valid"):
         recovery.reset_password(services, token, NEW)
 
@@ -211,7 +211,7 @@ def test_forgot_username_for_an_unknown_email_or_a_username_sends_nothing(servic
 
 def test_a_verification_link_verifies_once(services, mail, make_user):
     user = make_user("vic")
-    user = services.store.update_user(user.id, email_verified=False)
+    user = services.store.update_user(user.id, UserChanges(email_verified=False))
     assert recovery.send_verification(services, user).emailed
     token = token_in(mail.last(), "verify_email")
     assert recovery.verify_email(services, token).email_verified
@@ -225,16 +225,16 @@ def test_without_smtp_the_verification_link_is_returned(services, make_user):
 
 
 def test_a_verification_link_for_an_old_address_is_refused(services, mail, make_user):
-    user = services.store.update_user(make_user("vic").id, email_verified=False)
+    user = services.store.update_user(make_user("vic").id, UserChanges(email_verified=False))
     recovery.send_verification(services, user)
     token = token_in(mail.last(), "verify_email")
-    services.store.update_user(user.id, email="vic2@example.com")
+    services.store.update_user(user.id, UserChanges(email="vic2@example.com"))
     assert recovery.verify_email(services, token) is None
     assert not services.store.get_user(user.id).email_verified
 
 
 def test_a_verification_link_expires(services, mail, clock, make_user):
-    user = services.store.update_user(make_user("vic").id, email_verified=False)
+    user = services.store.update_user(make_user("vic").id, UserChanges(email_verified=False))
     recovery.send_verification(services, user)
     clock.advance(hours=48, seconds=1)
     assert recovery.verify_email(services, token_in(mail.last(), "verify_email")) is None

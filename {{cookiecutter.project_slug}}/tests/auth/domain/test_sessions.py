@@ -9,6 +9,7 @@ from auth.domain.sessions import (
     token_id,
     verify_session,
 )
+from auth.store import UserChanges
 
 
 def test_a_session_verifies_until_its_absolute_expiry(services, make_user, sign_in, clock):
@@ -50,7 +51,7 @@ def test_signing_out_refuses_a_replayed_copy_of_the_cookie(services, make_user, 
 def test_disabled_or_deleted_users_lose_their_sessions(services, make_user, sign_in):
     alice, bob = make_user("alice"), make_user("bob")
     alice_token, bob_token = sign_in(alice), sign_in(bob)
-    services.store.update_user(alice.id, disabled=True)
+    services.store.update_user(alice.id, UserChanges(disabled=True))
     services.store.delete_user(bob.id)
     assert verify_session(services, alice_token) is None
     assert verify_session(services, bob_token) is None
@@ -59,7 +60,7 @@ def test_disabled_or_deleted_users_lose_their_sessions(services, make_user, sign
 def test_roles_are_read_fresh_on_every_verification(services, make_user, sign_in):
     user = make_user(roles=("viewer",))
     token = sign_in(user)
-    services.store.update_user(user.id, roles=("editor",))
+    services.store.update_user(user.id, UserChanges(roles=("editor",)))
     assert verify_session(services, token).roles == ("editor",)
 
 
@@ -93,7 +94,7 @@ def test_tickets_are_single_use_and_expire(services, make_user, clock):
 def test_a_ticket_for_a_user_disabled_meanwhile_is_refused(services, make_user):
     user = make_user()
     ticket = issue_ticket(services, user, origin="http://localhost:8501")
-    services.store.update_user(user.id, disabled=True)
+    services.store.update_user(user.id, UserChanges(disabled=True))
     assert start_session(services, ticket) is None
 
 

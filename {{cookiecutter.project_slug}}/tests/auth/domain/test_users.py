@@ -1,8 +1,10 @@
+from dataclasses import replace
+
 import pytest
 
-from auth.domain import passwords, users
-from auth.domain.sessions import verify_session
-from auth.store import DuplicateUser, LastAdminError
+from auth.domain import audit, passwords, tokens, users
+from auth.domain.sessions import issue_ticket, start_session, verify_session
+from auth.store import AuditQuery, DuplicateUser, LastAdminError, UserChanges
 from tests.conftest import PASSWORD
 
 
@@ -97,3 +99,131 @@ def test_guessing_the_current_password_locks_like_sign_in(services, make_user, s
     clock.advance(minutes=16)
     identity = verify_session(services, sign_in(user))
     users.change_own_password(services, identity, PASSWORD, new, new)
+
+
+# --- the service: the same consequences for every change ---------------------------------
+
+
+def _pending(services, user, origin="http://localhost:8501"):
+    """A ticket (a sign-in not yet redeemed) and a reset link of `user`."""
+    ticket = issue_ticket(services, user, origin=origin)
+    secret = tokens.issue_token(
+        services, user, tokens.RESET_PASSWORD, lifetime=services.settings.reset_link_lifetime
+    )
+    return ticket, secret
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [UserChanges(password_hash="bcrypt_hmac$other"), UserChanges(roles=("editor",))],
+    ids=["password", "roles"],
+)
+def test_credentials_or_roles_end_sessions_and_unredeemed_tickets(
+    services, make_user, sign_in, changes
+):
+    bob = make_user("bob")
+    token = sign_in(bob)
+    ticket, _ = _pending(services, bob)
+    users.change(services, bob, changes, by=users.Actor("root", "admin"), event=audit.USER_UPDATED)
+    assert verify_session(services, token) is None
+    assert start_session(services, ticket) is None  # a sign-in finished just before: refused
+
+
+def test_disabling_ends_sessions_tickets_and_every_pending_link(services, make_user, sign_in):
+    bob = make_user("bob")
+    token = sign_in(bob)
+    ticket, secret = _pending(services, bob)
+    users.set_disabled(services, bob, True, actor="root", method="admin")
+    assert verify_session(services, token) is None
+    assert start_session(services, ticket) is None
+    assert tokens.redeem(services, secret, tokens.RESET_PASSWORD) is None
+
+
+def test_a_new_password_kills_reset_links_and_a_new_email_every_link(services, make_user):
+    bob = make_user("bob")
+    _, reset = _pending(services, bob)
+    users.set_password(services, bob, "another good passphrase 7")
+    assert tokens.redeem(services, reset, tokens.RESET_PASSWORD) is None
+    verify = tokens.issue_token(
+        services, bob, tokens.VERIFY_EMAIL, lifetime=services.settings.verify_link_lifetime
+    )
+    users.update_details(services, bob, email="new@example.com", first_name="", last_name="")
+    assert tokens.redeem(services, verify, tokens.VERIFY_EMAIL) is None
+
+
+def test_a_name_change_keeps_sessions_and_links(services, make_user, sign_in):
+    bob = make_user("bob")
+    token = sign_in(bob)
+    ticket, secret = _pending(services, bob)
+    users.update_details(services, bob, email=bob.email, first_name="Bob", last_name="Ross")
+    assert verify_session(services, token) is not None
+    assert start_session(services, ticket) is not None
+    assert tokens.redeem(services, secret, tokens.RESET_PASSWORD) is not None
+
+
+def test_a_change_that_changes_nothing_writes_and_audits_nothing(services, make_user):
+    bob = make_user("bob")
+    before = services.store.count_audit()
+    same = UserChanges(email=bob.email, roles=bob.roles, disabled=False)
+    assert users.change(services, bob, same, by=users.Actor(), event=audit.USER_UPDATED) == bob
+    assert services.store.count_audit() == before
+
+
+def test_every_change_is_audited_with_who_made_it(services, make_user):
+    bob = make_user("bob")
+    users.change(
+        services,
+        bob,
+        UserChanges(first_name="Robert"),
+        by=users.Actor("root", "admin", "10.1.2.3"),
+        event=audit.USER_UPDATED,
+        detail="name",
+    )
+    [event] = services.store.list_audit(AuditQuery(event=audit.USER_UPDATED), limit=1)
+    assert (event.actor, event.target, event.method, event.ip, event.detail) == (
+        "root",
+        "bob",
+        "admin",
+        "10.1.2.3",
+        "name",
+    )
+
+
+def test_a_stronger_hash_of_the_same_password_is_not_a_credential_change(
+    services, make_user, sign_in
+):
+    bob = make_user("bob")
+    token = sign_in(bob)
+    new_hash = passwords.hash_password(PASSWORD, services.settings.pepper, 5)
+    users.upgrade_hash(services, bob, new_hash)
+    assert verify_session(services, token) is not None
+
+
+# --- the one password check with lockout ---------------------------------------------------
+
+
+@pytest.mark.parametrize("case", ["unknown", "guest", "disabled", "locked", "wrong", "right"])
+def test_the_password_check_costs_one_hash_whatever_the_case(services, make_user, clock, case):
+    bob = make_user("bob")
+    if case == "disabled":
+        users.set_disabled(services, bob, True)
+    if case == "locked":
+        services.store.record_login_failure(
+            bob.id, now=clock(), max_attempts=1, lockout_until=clock.now.replace(year=2031)
+        )
+    user = {"unknown": None, "guest": replace(bob, password_hash=None)}.get(case, bob)
+    if user is not None:
+        user = services.store.get_user(bob.id) if case != "guest" else user
+    calls = passwords.hash_calls
+    check = users.check_password(services, user, "wrong guess" if case == "wrong" else PASSWORD)
+    assert passwords.hash_calls - calls == 1
+    expected = {"unknown": users.UNKNOWN, "guest": users.UNKNOWN, "right": ""}
+    assert check.reason == expected.get(case, case if case != "wrong" else users.WRONG)
+
+
+def test_only_a_wrong_password_counts_and_the_locking_failure_is_audited_once(services, make_user):
+    bob = make_user("bob")
+    for _ in range(services.settings.max_failed_attempts + 2):
+        users.check_password(services, services.store.get_user(bob.id), "wrong guess")
+    assert services.store.get_user(bob.id).is_locked(services.now())
+    assert services.store.count_audit(AuditQuery(event=audit.LOCKOUT)) == 1

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from auth.store import DuplicateUser
+from auth.store import DuplicateUser, NewUser
 from tests.auth.store.backends import StoreSpec
 
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
@@ -35,12 +35,14 @@ def _work(spec: StoreSpec, job: str, worker: int, barrier, results) -> None:
         elif job == "create_users":
             name = f"user{worker}x{round_}"
             store.create_user(
-                username=name, email=f"{name}@example.com", password_hash="x", roles=(), now=NOW
+                NewUser(username=name, email=f"{name}@example.com", password_hash="x", roles=()),
+                now=NOW,
             )
         elif job == "register_same_name":
             try:
                 store.create_user(
-                    username="Same", email="same@example.com", password_hash="x", roles=(), now=NOW
+                    NewUser(username="Same", email="same@example.com", password_hash="x", roles=()),
+                    now=NOW,
                 )
                 out.append("created")
             except DuplicateUser:
@@ -74,7 +76,7 @@ def _run(spec: StoreSpec, job: str, workers: int = WORKERS) -> list:
 @pytest.fixture
 def target(store):
     return store.create_user(
-        username="target", email="target@example.com", password_hash="x", roles=(), now=NOW
+        NewUser(username="target", email="target@example.com", password_hash="x", roles=()), now=NOW
     )
 
 

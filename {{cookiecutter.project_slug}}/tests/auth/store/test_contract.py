@@ -13,9 +13,12 @@ from auth.store import (
     DuplicateUser,
     InvitationError,
     LastAdminError,
+    NewUser,
     Session,
     Ticket,
     Token,
+    User,
+    UserChanges,
     UserNotFound,
     UserQuery,
 )
@@ -25,12 +28,14 @@ NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 
 def add(store, username="alice", email=None, roles=("viewer",), **kw):
     return store.create_user(
-        username=username,
-        email=email or f"{username}@example.com",
-        password_hash="bcrypt_hmac$x",
-        roles=roles,
+        NewUser(
+            username=username,
+            email=email or f"{username}@example.com",
+            password_hash="bcrypt_hmac$x",
+            roles=roles,
+            **kw,
+        ),
         now=NOW,
-        **kw,
     )
 
 
@@ -88,33 +93,35 @@ def test_list_users_pages_sorted_by_username(store):
 
 def test_update_user_changes_only_editable_fields(store):
     user = add(store)
-    updated = store.update_user(user.id, first_name="Al", roles=("editor",), disabled=True)
+    updated = store.update_user(
+        user.id, UserChanges(first_name="Al", roles=("editor",), disabled=True)
+    )
     assert (updated.first_name, updated.roles, updated.disabled) == ("Al", ("editor",), True)
     with pytest.raises(TypeError):
-        store.update_user(user.id, failed_logins=0)
+        store.update_user(user.id, UserChanges(failed_logins=0))
     with pytest.raises(UserNotFound):
-        store.update_user(999, first_name="x")
+        store.update_user(999, UserChanges(first_name="x"))
 
 
 def test_update_email_to_a_taken_one_is_refused_and_changes_nothing(store):
     add(store, "alice")
     bob = add(store, "bob")
     with pytest.raises(DuplicateUser):
-        store.update_user(bob.id, email="ALICE@example.com", first_name="changed")
+        store.update_user(bob.id, UserChanges(email="ALICE@example.com", first_name="changed"))
     assert store.get_user(bob.id) == bob
 
 
 def test_last_active_admin_cannot_be_demoted_disabled_or_deleted(store):
     root = add(store, "root", roles=("admin",))
     with pytest.raises(LastAdminError):
-        store.update_user(root.id, roles=("viewer",))
+        store.update_user(root.id, UserChanges(roles=("viewer",)))
     with pytest.raises(LastAdminError):
-        store.update_user(root.id, disabled=True)
+        store.update_user(root.id, UserChanges(disabled=True))
     with pytest.raises(LastAdminError):
         store.delete_user(root.id)
     assert store.get_user(root.id) == root  # nothing half-done
     other = add(store, "second", roles=("admin",))
-    store.update_user(root.id, roles=("viewer",))
+    store.update_user(root.id, UserChanges(roles=("viewer",)))
     assert store.count_active_admins() == 1
     assert store.get_user(other.id).is_admin
 
@@ -168,6 +175,55 @@ def test_sessions_revoke_one_all_or_all_but_one(store):
     assert store.list_sessions(user.id, now=NOW) == []
 
 
+def test_revoking_a_users_sessions_also_deletes_their_unredeemed_tickets(store):
+    """A sign-in finished just before a revocation must not become a session after it."""
+    ann, bob = add(store, "ann"), add(store, "bob")
+    store.add_ticket(Ticket("ann-t", ann.id, "password", "http://x", NOW + timedelta(seconds=60)))
+    store.add_ticket(Ticket("bob-t", bob.id, "password", "http://x", NOW + timedelta(seconds=60)))
+    store.add_session(session(ann.id, "ann-s"))
+    assert store.revoke_user_sessions(ann.id, now=NOW) == 1
+    assert store.redeem_ticket("ann-t", now=NOW) is None
+    assert store.redeem_ticket("bob-t", now=NOW) is not None  # other users keep theirs
+
+
+def test_load_session_reads_the_session_with_its_user_and_roles(store):
+    ann = add(store, "ann", roles=("editor", "viewer"))
+    bare = add(store, "bare", roles=())
+    store.add_session(session(ann.id, "ann-s"))
+    store.add_session(session(bare.id, "bare-s"))
+    loaded_session, loaded_user = store.load_session("ann-s")
+    assert loaded_session == store.get_session("ann-s")
+    assert loaded_user == store.get_user(ann.id) and loaded_user.roles == ("editor", "viewer")
+    assert store.load_session("bare-s")[1].roles == ()
+    assert store.load_session("nope") is None
+    store.update_user(ann.id, UserChanges(roles=("viewer",), disabled=True))
+    assert store.load_session("ann-s")[1] == store.get_user(ann.id)  # as it is now
+    store.delete_user(ann.id)
+    assert store.load_session("ann-s") is None
+
+
+def test_user_changes_name_only_what_differs():
+    user = User(
+        1,
+        "ann",
+        "ann@x.io",
+        "Ann",
+        "Lee",
+        ("viewer", "editor"),
+        None,
+        False,
+        False,
+        0,
+        None,
+        NOW,
+        None,
+    )
+    wanted = UserChanges(email="ann@x.io", first_name="Anne", disabled=False)
+    assert wanted.against(user) == UserChanges(first_name="Anne")
+    assert not UserChanges() and not UserChanges(roles=("editor", "viewer")).against(user)
+    assert UserChanges(roles=("viewer",)).against(user).values() == {"roles": ("viewer",)}
+
+
 def test_touch_updates_last_seen(store):
     user = add(store)
     store.add_session(session(user.id))
@@ -198,7 +254,8 @@ def test_purge_removes_expired_tickets_and_ended_sessions(store):
 def test_naive_datetimes_are_refused(store):
     with pytest.raises(Exception, match="naive"):
         store.create_user(
-            username="x1x", email="x@example.com", password_hash="x", roles=(), now=datetime.now()
+            NewUser(username="x1x", email="x@example.com", password_hash="x", roles=()),
+            now=datetime.now(),
         )
 
 
@@ -233,17 +290,19 @@ def test_search_takes_wildcards_and_quotes_literally(store):
 
 def test_filter_by_role_and_status(store):
     people = _people(store)
-    store.update_user(people["ben"].id, disabled=True)
+    store.update_user(people["ben"].id, UserChanges(disabled=True))
     store.record_login_failure(
         people["amy"].id, now=NOW, max_attempts=1, lockout_until=NOW + timedelta(minutes=5)
     )
     guest = store.create_user(
-        username="gus",
-        email="",
-        password_hash=None,
-        roles=("viewer",),
+        NewUser(
+            username="gus",
+            email="",
+            password_hash=None,
+            roles=("viewer",),
+            identity=("google", "sub-1"),
+        ),
         now=NOW,
-        identity=("google", "sub-1"),
     )
 
     def names(**kw):
@@ -297,30 +356,34 @@ def test_unlock_clears_the_lock_and_count(store):
 def test_email_verified_round_trips_and_is_editable(store):
     user = add(store, email_verified=False)
     assert store.get_user(user.id).email_verified is False
-    assert store.update_user(user.id, email_verified=True).email_verified is True
+    assert store.update_user(user.id, UserChanges(email_verified=True)).email_verified is True
 
 
 # --- identities (OpenID Connect guests) -----------------------------------------
 def test_guest_is_found_by_provider_and_subject_only(store):
     guest = store.create_user(
-        username="g1",
-        email="g@example.com",
-        password_hash=None,
-        roles=("viewer",),
+        NewUser(
+            username="g1",
+            email="g@example.com",
+            password_hash=None,
+            roles=("viewer",),
+            identity=("google", "abc"),
+        ),
         now=NOW,
-        identity=("google", "abc"),
     )
     assert store.find_user_by_identity("google", "abc") == guest
     assert store.find_user_by_identity("google", "ABC") is None  # subjects are exact
     assert store.find_user_by_identity("okta", "abc") is None
     with pytest.raises(DuplicateIdentity):
         store.create_user(
-            username="g2",
-            email="g2@example.com",
-            password_hash=None,
-            roles=(),
+            NewUser(
+                username="g2",
+                email="g2@example.com",
+                password_hash=None,
+                roles=(),
+                identity=("google", "abc"),
+            ),
             now=NOW,
-            identity=("google", "abc"),
         )
     assert store.find_user("g2") is None  # nothing half-created
 
@@ -341,7 +404,7 @@ def test_link_identity_to_an_existing_user(store):
 
 def test_empty_emails_never_clash(store):
     for name in ("g1", "g2"):
-        store.create_user(username=name, email="", password_hash=None, roles=(), now=NOW)
+        store.create_user(NewUser(username=name, email="", password_hash=None, roles=()), now=NOW)
     assert store.count_users() == 2
     assert store.find_user("") is None
 
@@ -379,12 +442,14 @@ def test_expired_or_missing_invitation_creates_no_user(store):
     store.add_invitations(["late@example.com"], now=NOW, expires_at=NOW + timedelta(days=1))
     with pytest.raises(InvitationError):
         store.create_user(
-            username="late",
-            email="late@example.com",
-            password_hash="x",
-            roles=(),
+            NewUser(
+                username="late",
+                email="late@example.com",
+                password_hash="x",
+                roles=(),
+                invitation="late@example.com",
+            ),
             now=NOW + timedelta(days=2),
-            invitation="late@example.com",
         )
     with pytest.raises(InvitationError):
         add(store, "nobody", invitation="nobody@example.com")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from auth.store import AuditEvent, AuditQuery, Session
+from auth.store import AuditEvent, AuditQuery, NewUser, Session
 from tests.auth.store.backends import BACKENDS, StoreSpec, new_spec
 
 PROJECT_DIR = Path(__file__).resolve().parents[3]
@@ -38,7 +38,8 @@ def change(store, index: int, anchor_id: int) -> None:
     if kind == "user":
         name = f"u{index}"
         store.create_user(
-            username=name, email=f"{name}@example.com", password_hash="h", roles=(), now=NOW
+            NewUser(username=name, email=f"{name}@example.com", password_hash="h", roles=()),
+            now=NOW,
         )
     elif kind == "failure":
         store.record_login_failure(
@@ -94,7 +95,7 @@ def test_a_killed_writer_never_loses_a_committed_change(tmp_path, backend):
     store = spec.open()
     store.create_schema()
     anchor = store.create_user(
-        username=ANCHOR, email="anchor@example.com", password_hash="h", roles=(), now=NOW
+        NewUser(username=ANCHOR, email="anchor@example.com", password_hash="h", roles=()), now=NOW
     )
     rng = random.Random(os.environ.get("CRASH_SEED", "stauth"))
     reported: list[int] = []

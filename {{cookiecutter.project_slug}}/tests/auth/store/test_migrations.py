@@ -11,6 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
+from auth.store import NewUser
 from auth.store.migrate import current_revision, head_revision, upgrade
 from auth.store.sql import SQLStore, metadata, sqlite_engine
 from tests.auth.store.backends import BACKENDS, new_postgres_database
@@ -81,7 +82,9 @@ def _assert_revision_1_data_kept(engine) -> None:
     assert store.get_session("s1").user_id == alice.id
     # The new tables work, and the old rows take part in the new constraints.
     assert store.hit_counter("k", now=NOW, window=timedelta(minutes=1)) == 1
-    bob = store.create_user(username="bob", email="", password_hash=None, roles=(), now=NOW)
+    bob = store.create_user(
+        NewUser(username="bob", email="", password_hash=None, roles=()), now=NOW
+    )
     assert bob.email == "" and store.count_users() == 2
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from auth.store import sql
+from auth.store import NewUser, sql
 from auth.store.sql import SQLStore, sqlite_engine
 from tests.auth.store.backends import BACKENDS, new_postgres_database
 
@@ -102,7 +102,9 @@ def _flaky_store(tmp_path, failures: int) -> tuple[SQLStore, _Flaky]:
 
 def test_an_operation_that_lost_a_conflict_runs_again_once_whole(tmp_path):
     store, flaky = _flaky_store(tmp_path, failures=2)
-    user = store.create_user(username="a", email="a@x.io", password_hash="h", roles=(), now=NOW)
+    user = store.create_user(
+        NewUser(username="a", email="a@x.io", password_hash="h", roles=()), now=NOW
+    )
     assert flaky.calls == 3 and store.count_users() == 1 and user.username == "a"
 
 
@@ -110,8 +112,37 @@ def test_retries_stop_after_retry_seconds(tmp_path, monkeypatch):
     monkeypatch.setattr(sql, "RETRY_SECONDS", 0.2)
     store, flaky = _flaky_store(tmp_path, failures=10**6)
     with pytest.raises(OperationalError):
-        store.count_users()
+        store.prune_audit(before=NOW)
     assert 2 <= flaky.calls < 1000
+
+
+def test_reads_are_not_retried(tmp_path):
+    """Reads run READ COMMITTED, where PostgreSQL reports no serialization conflict."""
+    store, flaky = _flaky_store(tmp_path, failures=1)
+    with pytest.raises(OperationalError):
+        store.count_users()
+    assert flaky.calls == 1
+
+
+def test_every_write_declares_its_retries():
+    """A method added to SQLStore that writes must say @retried; reads must not."""
+    writes = {
+        name
+        for name, value in vars(SQLStore).items()
+        if not name.startswith("_") and getattr(value, "__wrapped__", None) is not None
+    }
+    reads = {
+        "get_user", "find_user", "find_user_by_identity", "list_users", "count_users",
+        "count_active_admins", "get_invitation", "list_invitations", "list_audit",
+        "count_audit", "audit_per_day", "get_session", "load_session", "list_sessions",
+        "count_signed_in_users",
+    }  # fmt: skip
+    abstract = {
+        name
+        for name in dir(sql.Store)
+        if getattr(getattr(sql.Store, name), "__isabstractmethod__", False)
+    }
+    assert writes == abstract - reads - {"create_schema"}
 
 
 def test_other_errors_are_not_retried(tmp_path):

@@ -19,7 +19,7 @@ import yaml
 pytest.importorskip("auth.store.yaml_store", reason="this project does not use the YAML store")
 
 from auth.domain import passwords  # noqa: E402
-from auth.store import AuditEvent, Session, Ticket, stauth_format  # noqa: E402
+from auth.store import AuditEvent, NewUser, Session, Ticket, UserChanges, stauth_format  # noqa: E402
 from auth.store.yaml_store import StoreFileError, YAMLStore  # noqa: E402
 from tests.auth.store.test_stauth_format import HASH_OF_WALNUT, SAMPLE  # noqa: E402
 
@@ -106,9 +106,9 @@ def test_unknown_sections_and_keys_survive_writes(config):
     config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     store = open_store(config)
     ben = store.find_user("bjones")
-    store.update_user(ben.id, first_name="Benjamin", roles=("editor",))
+    store.update_user(ben.id, UserChanges(first_name="Benjamin", roles=("editor",)))
     store.create_user(
-        username="carol", email="carol@example.com", password_hash="h", roles=(), now=NOW
+        NewUser(username="carol", email="carol@example.com", password_hash="h", roles=()), now=NOW
     )
     after = raw(config)
     assert after["api_key"] == "kept-as-is"
@@ -127,14 +127,16 @@ def test_unknown_sections_and_keys_survive_writes(config):
 def test_the_file_stays_a_stauth_config_and_our_data_go_beside_it(config, tmp_path):
     store = open_store(config)
     carol = store.create_user(
-        username="Carol",
-        email="Carol@Example.com",
-        password_hash="h",
-        roles=("viewer",),
+        NewUser(
+            username="Carol",
+            email="Carol@Example.com",
+            password_hash="h",
+            roles=("viewer",),
+            must_change_password=True,
+        ),
         now=NOW,
-        must_change_password=True,
     )
-    store.update_user(carol.id, disabled=True)
+    store.update_user(carol.id, UserChanges(disabled=True))
     entry = raw(config)["credentials"]["usernames"]["carol"]  # stauth matches lower case
     assert set(entry) == {
         "email",
@@ -184,7 +186,7 @@ def test_mixed_case_usernames_in_the_file_keep_their_case_and_become_lower_case_
     store = open_store(path)
     user = store.find_user("jsmith")
     assert user.username == "JSmith"
-    store.update_user(user.id, first_name="J")
+    store.update_user(user.id, UserChanges(first_name="J"))
     assert list(raw(path)["credentials"]["usernames"]) == ["jsmith"]
     assert open_store(path).find_user("JSMITH").username == "JSmith"
 
@@ -227,7 +229,9 @@ def test_an_unchanged_file_is_parsed_once_and_a_changed_one_again(config, monkey
     assert parses == []
     writer = open_store(config)  # another process, in effect
     parses.clear()
-    writer.create_user(username="eve", email="e@example.com", password_hash="h", roles=(), now=NOW)
+    writer.create_user(
+        NewUser(username="eve", email="e@example.com", password_hash="h", roles=()), now=NOW
+    )
     assert store.find_user("eve") is not None
     # The writer compared the bytes under its lock (its copy was current); the reader
     # saw a new file identity and parsed once.
@@ -360,7 +364,7 @@ def test_the_mtime_of_a_new_version_always_moves_forward(config):
     ada = store.find_user("asmith")
     seen = set()
     for attempt in range(20):
-        store.update_user(ada.id, first_name=f"A{attempt % 2}")  # same size every time
+        store.update_user(ada.id, UserChanges(first_name=f"A{attempt % 2}"))  # same size every time
         st = os.stat(config)
         identity = (st.st_ino, st.st_mtime_ns, st.st_size)
         assert identity not in seen
@@ -381,7 +385,7 @@ def test_a_symlinked_config_is_updated_where_it_really_is(config, tmp_path):
     config.symlink_to(real)
     store = open_store(config)
     ada = store.find_user("asmith")
-    store.update_user(ada.id, first_name="Adaline")
+    store.update_user(ada.id, UserChanges(first_name="Adaline"))
     assert config.is_symlink()
     assert raw(real)["credentials"]["usernames"]["asmith"]["first_name"] == "Adaline"
     assert (shared / "team.state.json").exists()
