@@ -19,7 +19,9 @@ SQL = [
 POSTGRES = ["auth/store/postgres.py", "tests/auth/store/test_postgres.py"]
 YAML = ["auth/store/yaml_store.py"]
 EVERYWHERE = [
-    "auth/store/base.py",
+    "auth/store/records.py",
+    "auth/store/protocols.py",
+    "auth/store/errors.py",
     "tests/auth/store/test_concurrency.py",
     "benchmarks/store_benchmark.py",
 ]
