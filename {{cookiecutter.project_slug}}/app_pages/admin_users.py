@@ -5,7 +5,6 @@ import contextlib
 import streamlit as st
 
 from auth.domain import admin
-from auth.store import USER_SORT_KEYS, USER_STATUSES
 from auth.web.client import current_client
 from auth.web.guard import require_role
 from auth.web.services import get_services
@@ -51,8 +50,8 @@ search = st.text_input(
 )
 c1, c2, c3, c4, c5 = st.columns(5)
 role = c1.selectbox("Role", (ANY, *services.settings.roles))
-status = c2.selectbox("Status", (ANY, *USER_STATUSES))
-sort = c3.selectbox("Sort by", USER_SORT_KEYS)
+status = c2.selectbox("Status", (ANY, *admin.STATUSES))
+sort = c3.selectbox("Sort by", admin.SORT_KEYS)
 descending = c4.toggle("Descending")
 page_size = c5.selectbox("Per page", admin.PAGE_SIZES, index=1)
 flt = admin.UserFilter(

@@ -77,9 +77,7 @@ captcha.draw()
 
 unverified = st.session_state.get(_UNVERIFIED)
 if unverified is not None and st.button("Send the confirmation link again"):
-    user = services.store.get_user(unverified)
-    if user is not None and not user.email_verified:
-        recovery.send_verification(services, user, ip=current_client().ip)
+    recovery.resend_verification(services, unverified, ip=current_client().ip)
     st.session_state.pop(_UNVERIFIED, None)
     st.success("If your address still needs confirming, a new link is on its way.")
 

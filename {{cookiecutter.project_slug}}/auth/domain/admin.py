@@ -31,6 +31,8 @@ from auth.store import (
 )
 
 PAGE_SIZES = (25, 50, 100)
+# What the Users page offers to sort and filter by (the store's query supports these).
+SORT_KEYS, STATUSES = USER_SORT_KEYS, USER_STATUSES
 MAX_SEARCH_CHARS = 100
 EXPORT_BATCH = 1000
 # A CSV import is read whole into memory and checked row by row: cap both.

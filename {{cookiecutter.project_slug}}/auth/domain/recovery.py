@@ -294,6 +294,16 @@ def send_verification(
     return ResetDelivery(emailed=emailed, link=None if emailed else link)
 
 
+def resend_verification(services, user_id: int, *, ip: str = "") -> None:
+    """Send the confirmation link again to a user who tried to sign in unconfirmed.
+
+    Says nothing back: the page shows one message whether or not a mail left.
+    """
+    user = services.store.get_user(user_id)
+    if user is not None and not user.email_verified:
+        send_verification(services, user, ip=ip)
+
+
 def verify_email(services, secret: str, *, ip: str = "") -> User | None:
     """Mark the user's email verified with a link's secret; None for a bad or stale link.
 
