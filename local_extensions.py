@@ -49,3 +49,25 @@ def toml_value(value: object) -> str:
 @simple_filter
 def toml(value: object) -> str:
     return toml_value(value)
+
+
+def chosen_option_values(context: dict) -> dict[str, str]:
+    """The chosen value of every option in cookiecutter.json's ``_options`` table.
+
+    A choice question's answer, or "yes"/"no" for an option derived from yes/no
+    questions (``any_of``). hooks/post_gen_project.py has the same rule
+    (``chosen_values``; tests/test_options.py checks that they agree).
+    """
+    chosen = {}
+    for name, spec in context["_options"].items():
+        if "any_of" in spec:
+            chosen[name] = "yes" if any(context[q] is True for q in spec["any_of"]) else "no"
+        else:
+            chosen[name] = str(context[name])
+    return chosen
+
+
+@simple_filter
+def chosen_options(context: dict) -> dict[str, str]:
+    """``{% set chosen = cookiecutter|chosen_options %}``: each option's chosen value."""
+    return chosen_option_values(context)

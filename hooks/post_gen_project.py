@@ -18,14 +18,14 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import shlex
 import shutil
 import string
 import sys
-import tomllib
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 # The one line Jinja fills in. Nothing else in this file may contain Jinja syntax.
@@ -45,13 +45,25 @@ SECRETS_HEADER = """\
 """
 
 
-def read_answers(rendered: str = RENDERED_CONTEXT) -> dict[str, object]:
-    """Return the answers cookiecutter rendered into this file (private keys dropped)."""
+def read_context(rendered: str = RENDERED_CONTEXT) -> dict[str, object]:
+    """The whole context cookiecutter rendered into this file, private keys included."""
     try:
-        context = json.loads(rendered)
+        return json.loads(rendered)
     except json.JSONDecodeError as error:
         raise RuntimeError("this hook only runs after cookiecutter has rendered it") from error
-    return {key: value for key, value in context.items() if not key.startswith("_")}
+
+
+def read_answers(rendered: str = RENDERED_CONTEXT) -> dict[str, object]:
+    """Return the answers cookiecutter rendered into this file (private keys dropped)."""
+    return {key: value for key, value in read_context(rendered).items() if not key.startswith("_")}
+
+
+def read_options(rendered: str = RENDERED_CONTEXT) -> dict[str, dict]:
+    """The `_options` table of cookiecutter.json, as cookiecutter passed it on."""
+    options = read_context(rendered).get("_options")
+    if not isinstance(options, dict):
+        raise RuntimeError("cookiecutter.json has no _options table")
+    return options
 
 
 # --- secrets -----------------------------------------------------------------
@@ -146,92 +158,41 @@ def write_secrets(project_dir: Path, text: str) -> Path:
 
 # --- removing what was not chosen ----------------------------------------------
 #
-# One function per generation-time choice, registered in REMOVALS under the
-# name of its question. Each gets the answer and the project folder and deletes
-# the files that belong to the values NOT chosen, with remove_paths(). See
-# docs/adding-an-option.md. Example for a future "storage" question:
-#
-#     def remove_unchosen_storage(choice: object, project_dir: Path) -> None:
-#         files = {"sqlite": ["auth/store/sqlite.py"], "yaml": ["auth/store/yaml.py"]}
-#         remove_paths(project_dir, unchosen(files, choice))
-#
-#     REMOVALS = {"storage": remove_unchosen_storage}
-
-Removal = Callable[[object, Path], None]
+# Everything here is driven by the `_options` table of cookiecutter.json (see
+# docs/adding-an-option.md): per option and per value, the files that belong to
+# that value. An option is either a choice question of the same name, or derived
+# from yes/no questions ("any_of"): "yes" when any of them was answered yes.
+# Files of the values not chosen are deleted (a file listed under the chosen value
+# too is kept), then option markers are stripped from every Python file.
 
 
-def remove_unchosen_registration(choice: object, project_dir: Path) -> None:
-    """No self-registration: no registration page or module (recovery pages stay)."""
-    if choice == "disabled":
-        remove_paths(
-            project_dir,
-            [
-                "app_pages/register.py",
-                "auth/domain/registration.py",
-                "tests/app_pages/test_register.py",
-                "tests/auth/domain/test_registration.py",
-            ],
-        )
+class OptionError(Exception):
+    """The `_options` table or an option marker is wrong: a template bug, so the bake stops."""
 
 
-def remove_unchosen_captcha(choice: object, project_dir: Path) -> None:
-    """No captcha: the module that needs the `captcha` package goes (requirements.txt
-    leaves the package out by itself); auth/web/captcha_field.py then draws nothing."""
-    if choice == "none":
-        remove_paths(project_dir, ["auth/domain/captcha.py", "tests/auth/domain/test_captcha.py"])
+def chosen_values(answers: dict[str, object], options: dict[str, dict]) -> dict[str, str]:
+    """The chosen value of every option in the table."""
+    chosen = {}
+    for name, spec in options.items():
+        if "any_of" in spec:
+            value = "yes" if any(answers[question] is True for question in spec["any_of"]) else "no"
+        else:
+            value = answers[name]
+        if value not in spec["values"]:
+            raise OptionError(f"{name}: {value!r} is not a value of the _options table")
+        chosen[name] = str(value)
+    return chosen
 
 
-# The SQL store serves both "sqlite" and "postgres"; auth/store/stauth_format.py (import and
-# export of streamlit-authenticator files) works on every backend and is always kept.
-SQL_STORE_FILES = [
-    "auth/store/sql.py",
-    "auth/store/migrate.py",
-    "migrations",
-    "tests/auth/store/test_migrations.py",
-]
-POSTGRES_FILES = ["auth/store/postgres.py", "tests/auth/store/test_postgres.py"]
-YAML_STORE_FILES = ["auth/store/yaml_store.py", "tests/auth/store/test_yaml_store.py"]
-
-
-def remove_unchosen_storage(choice: object, project_dir: Path) -> None:
-    files = {
-        "sqlite": SQL_STORE_FILES,
-        "postgres": SQL_STORE_FILES + POSTGRES_FILES,
-        "yaml": YAML_STORE_FILES,
-    }
-    keep = set(files.get(str(choice), []))
-    remove_paths(project_dir, sorted(set(unchosen(files, choice)) - keep))
-
-
-# Guest sign-in (OpenID Connect): one question per provider, one set of files
-# for all of them. The rendered settings.toml lists the chosen providers
-# ([guests] providers); with none, the OIDC code and its tests go.
-OIDC_FILES = [
-    "auth/domain/oidc.py",
-    "auth/web/oidc_ui.py",
-    "tests/auth/domain/test_oidc.py",
-    "tests/app_pages/test_login_oidc.py",
-]
-
-
-def remove_oidc_without_providers(choice: object, project_dir: Path) -> None:
-    settings = tomllib.loads((project_dir / "settings.toml").read_text(encoding="utf-8"))
-    if not settings.get("guests", {}).get("providers"):
-        remove_paths(project_dir, OIDC_FILES)
-
-
-REMOVALS: dict[str, Removal] = {
-    "storage": remove_unchosen_storage,
-    "registration": remove_unchosen_registration,
-    "captcha": remove_unchosen_captcha,
-    # Registered under the last provider question; it looks at all of them.
-    "oidc_generic": remove_oidc_without_providers,
-}
-
-
-def unchosen(files_by_value: dict[str, list[str]], choice: object) -> list[str]:
-    """The paths of every value except ``choice``."""
-    return [path for value, paths in files_by_value.items() if value != choice for path in paths]
+def unchosen_files(chosen: dict[str, str], options: dict[str, dict]) -> list[str]:
+    """The files of every value not chosen, minus those the chosen value also lists."""
+    paths: set[str] = set()
+    for name, spec in options.items():
+        keep = set(spec["values"][chosen[name]].get("files", []))
+        for value, files in spec["values"].items():
+            if value != chosen[name]:
+                paths.update(path for path in files.get("files", []) if path not in keep)
+    return sorted(paths)
 
 
 def remove_paths(project_dir: Path, relative_paths: Iterable[str]) -> None:
@@ -247,11 +208,119 @@ def remove_paths(project_dir: Path, relative_paths: Iterable[str]) -> None:
             target.unlink()  # FileNotFoundError if the template no longer has it
 
 
-def remove_unchosen(
-    answers: dict[str, object], project_dir: Path, removals: dict[str, Removal] = REMOVALS
+# Option markers in Python files (which are copied without Jinja). A block
+#
+#     # [option: storage=sqlite,postgres]
+#     ...
+#     # [end option: storage=sqlite,postgres]
+#
+# is kept only when the option's chosen value is one of those listed (and the
+# block around it, if any, is kept); a line of code ending in
+# `  # [option: captcha=image]` is such a block on its own. The marker lines and
+# comments always go. Blocks nest; an end marker must repeat its opening
+# condition. Anything that looks like a marker but is not one stops the bake.
+MARKER_RE = re.compile(r"#\s*\[\s*(end\s+)?option\b")
+OPEN_RE = re.compile(r"^\s*# \[option: ([a-z_]+)=([a-z_]+(?:,[a-z_]+)*)\]$")
+CLOSE_RE = re.compile(r"^\s*# \[end option: ([a-z_]+)=([a-z_]+(?:,[a-z_]+)*)\]$")
+LINE_RE = re.compile(r"^(.*\S)\s+# \[option: ([a-z_]+)=([a-z_]+(?:,[a-z_]+)*)\]$")
+_REMOVED = None  # where lines were taken out (blank lines around it are merged)
+
+
+def _condition(
+    name: str, values: str, options: dict[str, dict], where: str
+) -> tuple[str, frozenset[str]]:
+    if name not in options:
+        raise OptionError(f"{where}: unknown option {name!r} in marker")
+    listed = values.split(",")
+    unknown = [value for value in listed if value not in options[name]["values"]]
+    if unknown:
+        raise OptionError(f"{where}: option {name!r} has no value {', '.join(unknown)}")
+    return name, frozenset(listed)
+
+
+def strip_markers(
+    text: str, chosen: dict[str, str], options: dict[str, dict], where: str = "<text>"
+) -> str:
+    """``text`` without the blocks of unchosen option values and without marker lines."""
+    out: list[str | None] = []
+    stack: list[tuple[str, tuple[str, frozenset[str]], bool]] = []  # (condition text, ., kept)
+    for number, line in enumerate(text.splitlines(), start=1):
+        at = f"{where}:{number}"
+        kept = all(keep for _, _, keep in stack)
+        if opened := OPEN_RE.match(line):
+            name, values = _condition(*opened.groups(), options, at)
+            stack.append((f"{opened[1]}={opened[2]}", (name, values), chosen[name] in values))
+            out.append(_REMOVED)
+        elif closed := CLOSE_RE.match(line):
+            condition = f"{closed[1]}={closed[2]}"
+            if not stack:
+                raise OptionError(f"{at}: [end option: {condition}] without an opening marker")
+            if stack[-1][0] != condition:
+                raise OptionError(
+                    f"{at}: [end option: {condition}] closes [option: {stack[-1][0]}]"
+                )
+            stack.pop()
+            out.append(_REMOVED)
+        elif one := LINE_RE.match(line):
+            name, values = _condition(one[2], one[3], options, at)
+            out.append(one[1] if kept and chosen[name] in values else _REMOVED)
+        elif MARKER_RE.search(line):
+            raise OptionError(f"{at}: malformed option marker: {line.strip()}")
+        else:
+            out.append(line if kept else _REMOVED)
+    if stack:
+        raise OptionError(f"{where}: [option: {stack[-1][0]}] is never closed")
+    return _merge_blank_lines(out)
+
+
+def _merge_blank_lines(lines: list[str | None]) -> str:
+    """Join kept lines; blank lines around removed ones become the longest run among them.
+
+    So a removed block between two functions leaves the two blank lines a formatter
+    wants, and none are left at the start or the end of the file.
+    """
+    result: list[str] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if line is not None and line.strip():
+            result.append(line)
+            index += 1
+            continue
+        runs, run, removed = [], 0, False  # a stretch of blank and removed lines
+        while index < len(lines) and (lines[index] is None or not lines[index].strip()):
+            if lines[index] is None:
+                removed = True
+                runs.append(run)
+                run = 0
+            else:
+                run += 1
+            index += 1
+        runs.append(run)
+        blanks = max(runs) if removed else run
+        if result and index < len(lines):
+            result.extend([""] * blanks)
+    return "\n".join(result) + "\n" if result else ""
+
+
+def strip_option_markers(
+    project_dir: Path, chosen: dict[str, str], options: dict[str, dict]
 ) -> None:
-    for option, remove in removals.items():
-        remove(answers[option], project_dir)
+    """Strip the markers of every Python file in the project (see `strip_markers`)."""
+    for path in sorted(project_dir.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if MARKER_RE.search(text):
+            where = path.relative_to(project_dir).as_posix()
+            path.write_text(strip_markers(text, chosen, options, where), encoding="utf-8")
+
+
+def remove_unchosen(
+    answers: dict[str, object], options: dict[str, dict], project_dir: Path
+) -> None:
+    """Delete the files of the values not chosen and the code marked for them."""
+    chosen = chosen_values(answers, options)
+    remove_paths(project_dir, unchosen_files(chosen, options))
+    strip_option_markers(project_dir, chosen, options)
 
 
 # Caches, a local user store or secrets left in the template folder by running
@@ -306,10 +375,10 @@ lists it). README.md explains deploying to Streamlit Community Cloud.
 
 
 def main(rendered: str = RENDERED_CONTEXT, project_dir: Path | None = None) -> int:
-    answers = read_answers(rendered)
+    answers, options = read_answers(rendered), read_options(rendered)
     project_dir = Path.cwd() if project_dir is None else project_dir
     remove_development_leftovers(project_dir)
-    remove_unchosen(answers, project_dir)
+    remove_unchosen(answers, options, project_dir)
     pepper = new_secret()
     password = new_one_time_password()
     text = render_secrets(

@@ -8,10 +8,13 @@ that string or change the code around it. Everything else is plain Python that
 tests import from the unrendered template (``read_answers`` is only called by
 ``main``).
 
-Each answer has one ``validate_<field>(value) -> list[str]`` function listed in
-``VALIDATORS``; an empty list means the answer is fine. ``main`` prints every
-problem on its own line, prefixed ``ERROR: ``, and exits 1 so that cookiecutter
-stops and removes the half-made project.
+Each free-text answer has one ``validate_<field>(value) -> list[str]`` function
+listed in ``VALIDATORS``; an empty list means the answer is fine. The choice and
+yes/no answers are checked from the ``_options`` table of cookiecutter.json
+(``option_validators``): the values a choice allows and the yes/no questions an
+option derives from are listed there once. ``main`` prints every problem on its
+own line, prefixed ``ERROR: ``, and exits 1 so that cookiecutter stops and
+removes the half-made project.
 """
 
 from __future__ import annotations
@@ -84,13 +87,25 @@ RESERVED_SLUGS = frozenset(
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 
-def read_answers(rendered: str = RENDERED_CONTEXT) -> dict[str, object]:
-    """Return the answers cookiecutter rendered into this file (private keys dropped)."""
+def read_context(rendered: str = RENDERED_CONTEXT) -> dict[str, object]:
+    """The whole context cookiecutter rendered into this file, private keys included."""
     try:
-        context = json.loads(rendered)
+        return json.loads(rendered)
     except json.JSONDecodeError as error:
         raise RuntimeError("this hook only runs after cookiecutter has rendered it") from error
-    return {key: value for key, value in context.items() if not key.startswith("_")}
+
+
+def read_answers(rendered: str = RENDERED_CONTEXT) -> dict[str, object]:
+    """Return the answers cookiecutter rendered into this file (private keys dropped)."""
+    return {key: value for key, value in read_context(rendered).items() if not key.startswith("_")}
+
+
+def read_options(rendered: str = RENDERED_CONTEXT) -> dict[str, dict]:
+    """The `_options` table of cookiecutter.json, as cookiecutter passed it on."""
+    options = read_context(rendered).get("_options")
+    if not isinstance(options, dict):
+        raise RuntimeError("cookiecutter.json has no _options table")
+    return options
 
 
 def _text_problems(field: str, value: object, max_chars: int, *, required: bool) -> list[str]:
@@ -207,58 +222,6 @@ def validate_session_lifetime_days(value: object) -> list[str]:
     return []
 
 
-# One entry per question in cookiecutter.json (tests check that they match).
-STORAGES = ("sqlite", "yaml", "postgres")
-REGISTRATIONS = ("invite_only", "open", "disabled")
-CAPTCHAS = ("image", "none")
-
-
-def _one_of(field: str, value: object, allowed: tuple[str, ...]) -> list[str]:
-    if value not in allowed:
-        return [f"{field}: {value!r} must be one of {', '.join(allowed)}"]
-    return []
-
-
-def _yes_no(field: str, value: object) -> list[str]:
-    if not isinstance(value, bool):
-        return [
-            f"{field}: {value!r} must be yes or no (cookiecutter 2.7+ turns yes/no into a boolean)"
-        ]
-    return []
-
-
-def validate_storage(value: object) -> list[str]:
-    return _one_of("storage", value, STORAGES)
-
-
-def validate_registration(value: object) -> list[str]:
-    return _one_of("registration", value, REGISTRATIONS)
-
-
-def validate_captcha(value: object) -> list[str]:
-    return _one_of("captcha", value, CAPTCHAS)
-
-
-def validate_oidc_google(value: object) -> list[str]:
-    return _yes_no("oidc_google", value)
-
-
-def validate_oidc_microsoft(value: object) -> list[str]:
-    return _yes_no("oidc_microsoft", value)
-
-
-def validate_oidc_okta(value: object) -> list[str]:
-    return _yes_no("oidc_okta", value)
-
-
-def validate_oidc_auth0(value: object) -> list[str]:
-    return _yes_no("oidc_auth0", value)
-
-
-def validate_oidc_generic(value: object) -> list[str]:
-    return _yes_no("oidc_generic", value)
-
-
 VALIDATORS: dict[str, Callable[[object], list[str]]] = {
     "project_name": validate_project_name,
     "project_slug": validate_project_slug,
@@ -268,21 +231,88 @@ VALIDATORS: dict[str, Callable[[object], list[str]]] = {
     "admin_email": validate_admin_email,
     "roles": validate_roles,
     "session_lifetime_days": validate_session_lifetime_days,
-    "storage": validate_storage,
-    "registration": validate_registration,
-    "captcha": validate_captcha,
-    "oidc_google": validate_oidc_google,
-    "oidc_microsoft": validate_oidc_microsoft,
-    "oidc_okta": validate_oidc_okta,
-    "oidc_auth0": validate_oidc_auth0,
-    "oidc_generic": validate_oidc_generic,
 }
 
 
-def validate(answers: dict[str, object]) -> list[str]:
+# --- the choice and yes/no questions: from the _options table ----------------------
+#
+# cookiecutter.json's `_options` lists per option the values it can take. An
+# option is a choice question of the same name, or is derived from yes/no
+# questions listed under "any_of" (its values are then "yes" and "no").
+
+
+def table_problems(options: object) -> list[str]:
+    """What is wrong with the shape of the `_options` table (a template bug)."""
+    if not isinstance(options, dict) or not options:
+        return ["_options: must be a table of options"]
+    problems = []
+    for name, spec in options.items():
+        values = spec.get("values") if isinstance(spec, dict) else None
+        if not isinstance(values, dict) or not values:
+            problems.append(f"_options.{name}: needs a table of values")
+            continue
+        if "any_of" in spec and (
+            sorted(values) != ["no", "yes"]
+            or not isinstance(spec["any_of"], list)
+            or not spec["any_of"]
+        ):
+            problems.append(f"_options.{name}: any_of needs questions and the values yes, no")
+        for value, parts in values.items():
+            if not isinstance(parts, dict) or set(parts) - {"files", "requirements"}:
+                problems.append(f"_options.{name}.{value}: only files and requirements")
+            elif not all(
+                isinstance(items, list) and all(isinstance(item, str) and item for item in items)
+                for items in parts.values()
+            ):
+                problems.append(f"_options.{name}.{value}: files and requirements are text lists")
+    return problems
+
+
+def _one_of(field: str, allowed: tuple[str, ...]) -> Callable[[object], list[str]]:
+    def check(value: object) -> list[str]:
+        if value not in allowed:
+            return [f"{field}: {value!r} must be one of {', '.join(allowed)}"]
+        return []
+
+    check.__name__ = f"validate_{field}"
+    return check
+
+
+def _yes_no(field: str) -> Callable[[object], list[str]]:
+    def check(value: object) -> list[str]:
+        if not isinstance(value, bool):
+            return [
+                f"{field}: {value!r} must be yes or no "
+                "(cookiecutter 2.7+ turns yes/no into a boolean)"
+            ]
+        return []
+
+    check.__name__ = f"validate_{field}"
+    return check
+
+
+def option_validators(options: dict[str, dict]) -> dict[str, Callable[[object], list[str]]]:
+    """One ``validate_<question>`` per choice or yes/no question named in the table."""
+    checks: dict[str, Callable[[object], list[str]]] = {}
+    for name, spec in options.items():
+        if "any_of" in spec:
+            checks.update({question: _yes_no(question) for question in spec["any_of"]})
+        else:
+            checks[name] = _one_of(name, tuple(spec["values"]))
+    return checks
+
+
+def validators(options: dict[str, dict]) -> dict[str, Callable[[object], list[str]]]:
+    """Every question's validator, in question order (free text first, then options)."""
+    return VALIDATORS | option_validators(options)
+
+
+def validate(answers: dict[str, object], options: dict[str, dict]) -> list[str]:
     """Every problem with the answers, in question order; empty when all is well."""
-    problems: list[str] = []
-    for field, check in VALIDATORS.items():
+    problems = table_problems(options)
+    if problems:
+        return problems
+    for field, check in validators(options).items():
         if field not in answers:
             problems.append(f"{field}: no answer given")
         else:
@@ -291,7 +321,7 @@ def validate(answers: dict[str, object]) -> list[str]:
 
 
 def main(rendered: str = RENDERED_CONTEXT) -> int:
-    problems = validate(read_answers(rendered))
+    problems = validate(read_answers(rendered), read_options(rendered))
     for problem in problems:
         print(f"ERROR: {problem}", file=sys.stderr)
     return 1 if problems else 0

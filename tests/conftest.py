@@ -23,6 +23,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 HOOKS_DIR = REPO_ROOT / "hooks"
 TEMPLATE_DIR = REPO_ROOT / "{{cookiecutter.project_slug}}"
 QUESTIONS = json.loads((REPO_ROOT / "cookiecutter.json").read_text(encoding="utf-8"))
+# The options table: per option and value, its files and requirement lines.
+OPTIONS: dict = QUESTIONS["_options"]
 PASSWORD_RE = re.compile(r"One-time password: (\S+)")
 # Local caches that may sit in a working copy; a clone never has them.
 CACHE_PATTERNS = (".git", ".venv", "__pycache__", "*.pyc", ".pytest_cache", ".ruff_cache")

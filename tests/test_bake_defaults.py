@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, TEMPLATE_DIR, explain, run
+from tests.conftest import OPTIONS, QUESTIONS, REPO_ROOT, TEMPLATE_DIR, explain, load_hook, run
 
 # Files every generated project has besides the ones docs/architecture.md lists.
 ALWAYS = [
@@ -76,15 +76,26 @@ def test_nothing_is_left_unrendered(baked):
 
 
 def test_python_files_are_copied_byte_for_byte(baked, template_repo):
-    """``_copy_without_render`` keeps Jinja away from the app's Python code."""
+    """``_copy_without_render`` keeps Jinja away from the app's Python code: each file is
+    the template's, byte for byte, once the option markers are stripped."""
+    post = load_hook("post_gen_project")
     template_dir = template_repo / TEMPLATE_DIR.name
+    defaults = {
+        key: value[0] if isinstance(value, list) else value for key, value in QUESTIONS.items()
+    }
+    chosen = post.chosen_values(defaults, OPTIONS)
     # From the bake's side: the post-generation hook removes the modules of
     # unchosen options (e.g. auth/store/postgres.py), so not every source is there.
     copies = [path for path in project_files(baked.project_dir) if path.suffix == ".py"]
     assert copies
+    stripped = 0
     for copy in copies:
-        source = template_dir / copy.relative_to(baked.project_dir)
-        assert copy.read_bytes() == source.read_bytes(), copy
+        source = (template_dir / copy.relative_to(baked.project_dir)).read_text(encoding="utf-8")
+        if post.MARKER_RE.search(source):
+            source = post.strip_markers(source, chosen, OPTIONS)
+            stripped += 1
+        assert copy.read_bytes() == source.encode("utf-8"), copy
+    assert stripped, "the default bake strips option markers from some files"
 
 
 def test_secrets_have_the_documented_sections(baked):

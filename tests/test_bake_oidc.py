@@ -7,15 +7,18 @@ suite with no provider, with all of them, and with several in between.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import load_hook
+from tests.conftest import OPTIONS, load_hook
 
 PROVIDERS = ("google", "microsoft", "okta", "auth0", "generic")
 OIDC_CODE = ("auth/domain/oidc.py", "auth/web/oidc_ui.py")
-OIDC_TESTS = ("tests/auth/domain/test_oidc.py", "tests/app_pages/test_login_oidc.py")
+OIDC_TESTS = (
+    "tests/auth/domain/test_oidc.py",
+    "tests/app_pages/test_login_oidc.py",
+    "tests/auth/test_config_guests.py",
+)
 # The cheap options, so the suites below test OIDC and little else.
 BASE = {"storage": "sqlite", "registration": "disabled", "captcha": "none"}
 
@@ -27,31 +30,22 @@ def answers_for(*chosen: str) -> dict[str, object]:
     return BASE | {f"oidc_{name}": name in chosen for name in PROVIDERS}
 
 
-# --- the removal function ----------------------------------------------------------------
+# --- the options table ------------------------------------------------------------------
 
 
-def oidc_tree(root: Path, settings: str) -> None:
-    for relative in (*OIDC_CODE, *OIDC_TESTS, "auth/domain/login.py"):
-        (root / relative).parent.mkdir(parents=True, exist_ok=True)
-        (root / relative).write_text("")
-    (root / "settings.toml").write_text(settings)
+def unchosen(*chosen: str) -> set[str]:
+    values = post.chosen_values(answers_for(*chosen), OPTIONS)
+    return set(post.unchosen_files(values, OPTIONS))
 
 
-def test_without_providers_the_oidc_code_and_its_tests_are_removed(tmp_path):
-    oidc_tree(tmp_path, "[app]\nname = 'x'\n")
-    post.remove_oidc_without_providers(False, tmp_path)
-    assert not any((tmp_path / p).exists() for p in (*OIDC_CODE, *OIDC_TESTS))
-    assert (tmp_path / "auth" / "domain" / "login.py").exists()
+def test_without_providers_the_oidc_code_and_its_tests_are_removed():
+    assert set(OIDC_CODE + OIDC_TESTS) <= unchosen()
+    assert "auth/domain/login.py" not in unchosen()
 
 
-def test_with_a_provider_the_oidc_code_stays(tmp_path):
-    oidc_tree(tmp_path, "[guests]\nproviders = ['okta']\n")
-    post.remove_oidc_without_providers(False, tmp_path)
-    assert all((tmp_path / p).exists() for p in (*OIDC_CODE, *OIDC_TESTS))
-
-
-def test_the_removal_is_registered():
-    assert post.REMOVALS["oidc_generic"] is post.remove_oidc_without_providers
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_with_any_provider_the_oidc_code_stays(provider):
+    assert not set(OIDC_CODE + OIDC_TESTS) & unchosen(provider)
 
 
 # --- what a bake contains ------------------------------------------------------------------
@@ -72,8 +66,7 @@ def test_no_provider_generates_no_oidc_code_setting_section_or_dependency(bake):
         for path in project.rglob("*.py")
         if OIDC_MENTION.search(path.read_text(encoding="utf-8"))
     ]
-    # Only the sign-in page's lazy import, behind `if settings.oidc_providers` (empty here).
-    assert mentions == ["app_pages/login.py"]
+    assert mentions == []  # the sign-in page's guest block was stripped too
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)

@@ -14,7 +14,13 @@ REGISTRATION_FILES = [
     "tests/app_pages/test_register.py",
     "tests/auth/domain/test_registration.py",
 ]
-CAPTCHA_FILES = ["auth/domain/captcha.py", "tests/auth/domain/test_captcha.py"]
+CAPTCHA_FILES = [
+    "auth/domain/captcha.py",
+    "auth/domain/throttle.py",
+    "auth/web/captcha_field.py",
+    "tests/auth/domain/test_captcha.py",
+    "tests/auth/domain/test_throttle.py",
+]
 
 
 @pytest.mark.parametrize("captcha", ["image", "none"])
@@ -24,7 +30,10 @@ def test_each_registration_and_captcha_generates_its_files(bake, registration, c
     project = baked.project_dir
     settings = baked.settings()
     assert settings["registration"]["mode"] == registration
-    assert settings["registration"]["default_roles"] == ["viewer"]
+    if registration == "disabled":  # no registration: none of its settings
+        assert set(settings["registration"]) == {"mode", "require_email_verification"}
+    else:
+        assert settings["registration"]["default_roles"] == ["viewer"]
     assert settings["captcha"]["kind"] == captcha
     assert settings["app"]["base_url"] == "http://localhost:8501"
     for path in REGISTRATION_FILES:

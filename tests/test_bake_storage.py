@@ -7,17 +7,16 @@ import tomllib
 
 import pytest
 
-from tests.conftest import TEMPLATE_DIR
-
 SQL = [
     "auth/store/sql.py",
     "auth/store/migrate.py",
     "migrations/env.py",
     "migrations/versions/0001_users_roles_sessions_tickets.py",
     "tests/auth/store/test_migrations.py",
+    "benchmarks/admin_users_page.py",
 ]
 POSTGRES = ["auth/store/postgres.py", "tests/auth/store/test_postgres.py"]
-YAML = ["auth/store/yaml_store.py"]
+YAML = ["auth/store/yaml_store.py", "tests/auth/store/test_yaml_store.py"]
 EVERYWHERE = [
     "auth/store/records.py",
     "auth/store/protocols.py",
@@ -27,7 +26,12 @@ EVERYWHERE = [
 ]
 PRESENT = {"sqlite": SQL, "postgres": SQL + POSTGRES, "yaml": YAML}
 CHOICES = list(PRESENT)
-YAML_LANDED = (TEMPLATE_DIR / "auth" / "store" / "yaml_store.py").exists()
+# The [storage] keys each choice writes (a path key only for a file store).
+STORAGE_SETTINGS = {
+    "sqlite": {"backend": "sqlite", "sqlite_path": "data/users.db"},
+    "postgres": {"backend": "postgres"},
+    "yaml": {"backend": "yaml", "yaml_path": "data/config.yaml"},
+}
 
 
 def _requirements(project) -> set[str]:
@@ -38,19 +42,14 @@ def _requirements(project) -> set[str]:
 @pytest.mark.parametrize("choice", CHOICES)
 def test_only_the_chosen_backend_is_generated(bake, choice):
     project = bake(storage=choice).project_dir
-    every = SQL + POSTGRES + (YAML if YAML_LANDED else [])
+    every = SQL + POSTGRES + YAML
     present = {path for path in every if (project / path).exists()}
-    expected = set(PRESENT[choice]) & set(every)
-    assert present == expected
+    assert present == set(PRESENT[choice])
     assert all((project / path).exists() for path in EVERYWHERE)
     assert (project / "migrations").is_dir() == (choice != "yaml")
 
     settings = tomllib.loads((project / "settings.toml").read_text(encoding="utf-8"))
-    assert settings["storage"] == {
-        "backend": choice,
-        "sqlite_path": "data/users.db",
-        "yaml_path": "data/config.yaml",
-    }
+    assert settings["storage"] == STORAGE_SETTINGS[choice]
     requirements = _requirements(project)
     assert ("SQLAlchemy" in requirements) == (choice != "yaml")
     assert ("alembic" in requirements) == (choice != "yaml")

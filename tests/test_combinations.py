@@ -13,10 +13,11 @@ specific choices at once is unlikely.
 
 from __future__ import annotations
 
+import ast
+import functools
 import itertools
 import json
 import os
-import re
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -24,8 +25,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import QUESTIONS, REPO_ROOT, explain, run
+from tests.option_traces import traces
 
-LEFTOVERS = (b"{{ cookiecutter", b"{{cookiecutter", b"{%", b"{#")
+# Template syntax that must never reach a project: Jinja, and the option markers
+# that the post-generation hook strips from Python files.
+LEFTOVERS = (b"{{ cookiecutter", b"{{cookiecutter", b"{%", b"{#", b"[option:", b"[end option:")
 SKIP_DIRS = {"__pycache__", ".pytest_cache", ".ruff_cache"}
 
 
@@ -180,24 +184,85 @@ def test_every_combination_lints_clean(every_bake):
         assert result.returncode == 0, explain(result)
 
 
-def test_unchosen_options_leave_no_trace_in_python(every_bake):
-    """No module-level import names a module the hook removed."""
-    pattern = re.compile(r"^(?:from|import)\s+(auth(?:\.\w+)*)", re.MULTILINE)
+LOCAL_PACKAGES = ("auth", "tests", "navigation", "menu", "manage", "main", "streamlit_app")
+
+
+@functools.cache
+def _parsed(text: str) -> ast.Module:
+    return ast.parse(text)
+
+
+@functools.cache
+def _defined_names(text: str) -> frozenset[str]:
+    """The names a module defines or imports at its top level (if/try blocks included)."""
+    names: set[str] = set()
+    stack = list(_parsed(text).body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.If | ast.Try | ast.With):
+            stack.extend(node.body + getattr(node, "orelse", []) + getattr(node, "finalbody", []))
+            stack.extend(b for h in getattr(node, "handlers", []) for b in h.body)
+    return frozenset(names)
+
+
+def _missing_imports(project: Path) -> list[str]:
+    """Imports of this project's own modules (anywhere in a file) that name a module or a
+    name the generator removed: a removed file, or a block stripped by option markers."""
     problems = []
-    for answers, project in every_bake.items():
-        for path in project.rglob("*.py"):
-            for module in pattern.findall(path.read_text(encoding="utf-8")):
-                parts = module.split(".")
-                candidates = [project.joinpath(*parts).with_suffix(".py"), project.joinpath(*parts)]
-                if not any(c.exists() for c in candidates) and len(parts) > 1:
-                    # "from auth.x import name" may name a package attribute; check the module.
-                    parent = [
-                        project.joinpath(*parts[:-1]).with_suffix(".py"),
-                        project.joinpath(*parts[:-1]),
-                    ]
-                    if not any(c.exists() for c in parent):
-                        problems.append(f"{answers}: {path.relative_to(project)} imports {module}")
+    for path in project.rglob("*.py"):
+        if SKIP_DIRS & set(path.relative_to(project).parts):
+            continue
+        for node in ast.walk(_parsed(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported = [(alias.name, None) for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported = [(node.module, alias.name) for alias in node.names]
+            else:
+                continue
+            for module, name in imported:
+                if module.split(".")[0] not in LOCAL_PACKAGES:
+                    continue
+                where = project.joinpath(*module.split("."))
+                source = where.with_suffix(".py")
+                if where.is_dir():
+                    source = where / "__init__.py"
+                    if name is None or (where / f"{name}.py").exists() or (where / name).is_dir():
+                        continue
+                elif not source.exists():
+                    problems.append(f"{path.relative_to(project)} imports {module}")
+                    continue
+                if name is None:
+                    continue
+                text = source.read_text(encoding="utf-8") if source.exists() else ""
+                if name not in _defined_names(text):
+                    problems.append(f"{path.relative_to(project)}: {module} has no {name}")
+    return problems
+
+
+def test_unchosen_options_leave_no_trace_in_python(every_bake):
+    """No import names a module the hook removed, or a name it stripped from a module."""
+    problems = [
+        f"{answers}: {problem}"
+        for answers, project in every_bake.items()
+        for problem in _missing_imports(project)
+    ]
     assert not problems, "\n".join(sorted(set(problems))[:40])
+
+
+def test_the_covering_rows_name_no_module_or_setting_of_an_unchosen_option(every_bake):
+    """tests/option_traces.py: e.g. a YAML project never mentions sqlite_path or sql.py."""
+    problems = []
+    for row in PAIRWISE_ROWS:
+        project = every_bake[json.dumps(row, sort_keys=True)]
+        problems += [f"{row_id(row)}: {trace}" for trace in traces(project, row)]
+    assert not problems, "\n".join(problems[:40])
 
 
 # --- a covering set: the generated project's own tests ---------------------------------

@@ -232,12 +232,13 @@ def open_services(ctx: Context) -> Iterator[Any]:
 
 
 def _store_outages() -> tuple[type[BaseException], ...]:
-    """Errors of the backend's own library (SQLAlchemy is absent from a YAML project)."""
-    try:
-        from sqlalchemy.exc import SQLAlchemyError
-    except ImportError:
-        return (TimeoutError,)  # the YAML store's lock
+    """Errors of the store's own library: a database that fails, a lock not granted."""
+    # [option: storage=sqlite,postgres]
+    from sqlalchemy.exc import SQLAlchemyError
+
     return (SQLAlchemyError, TimeoutError)
+    # [end option: storage=sqlite,postgres]
+    return (TimeoutError,)  # [option: storage=yaml]
 
 
 def _first_line(exc: BaseException) -> str:
@@ -423,24 +424,20 @@ def cmd_bootstrap_hash(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# [option: storage=sqlite,postgres]
 def cmd_migrate(ctx: Context, args: argparse.Namespace) -> int:
     """Opening the store already migrated it (under a lock); report where it stands."""
-    store = ctx.services.store
-    engine = getattr(store, "engine", None)
-    if engine is None:  # the YAML store has no schema to migrate
-        ctx.say(
-            f"{ctx.settings.storage_location} needs no migrations ({store.count_users()} users)."
-        )
-        return EXIT_OK
     from auth.store.migrate import current_revision
 
+    store = ctx.services.store
     ctx.say(
         f"The schema of the {ctx.settings.storage_location} is at revision "
-        f"{current_revision(engine)}, the newest ({store.count_users()} users)."
+        f"{current_revision(store.engine)}, the newest ({store.count_users()} users)."
     )
     return EXIT_OK
 
 
+# [end option: storage=sqlite,postgres]
 def _read_stauth(path_text: str):
     """A streamlit-authenticator config from FILE, validated; UsageError says what is wrong."""
     from auth.store import stauth_format
@@ -649,7 +646,9 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_bootstrap_hash,
         "settings",
     )
+    # [option: storage=sqlite,postgres]
     command("migrate", "Create or update the user store's tables.", cmd_migrate)
+    # [end option: storage=sqlite,postgres]
 
     sub = command(
         "import-stauth",

@@ -1,7 +1,8 @@
 """Which pages exist for whom: the single table to edit when you add or guard a page.
 
 `st.navigation` only knows the pages registered in the current run, so a page
-left out here cannot be reached by typing its URL.
+left out here cannot be reached by typing its URL. Every page listed must
+exist: a missing file stops the app at start (`check_pages`).
 """
 
 from __future__ import annotations
@@ -36,9 +37,10 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("app_pages/login.py", "Sign in", "box-arrow-in-right", audience=ANONYMOUS),
-    # Self-service pages, linked from the sign-in page and from emails. The
-    # generator deletes register.py when the project has no registration.
+    # Self-service pages, linked from the sign-in page and from emails.
+    # [option: registration=invite_only,open]
     PageSpec("app_pages/register.py", "Create an account", "person-plus", ANONYMOUS, in_menu=False),
+    # [end option: registration=invite_only,open]
     PageSpec("app_pages/forgot_password.py", "Forgot password", "key", ANONYMOUS, in_menu=False),
     PageSpec("app_pages/forgot_username.py", "Forgot username", "at", ANONYMOUS, in_menu=False),
     PageSpec("app_pages/reset_password.py", "Reset password", "key", ANONYMOUS, in_menu=False),
@@ -60,8 +62,20 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     PageSpec("app_pages/verify_email.py", "Confirm email", "envelope-check", ANYONE, in_menu=False),
 )
-# Pages whose file the generator removed (an option not chosen) do not exist.
-PAGES = tuple(page for page in PAGES if (PROJECT_DIR / page.path).is_file())
+
+
+class MissingPageError(RuntimeError):
+    """A PageSpec names a file that does not exist: a mistake in PAGES, not a setting."""
+
+
+def check_pages(pages: tuple[PageSpec, ...] = PAGES) -> None:
+    """Stop the app at start when a listed page has no file (instead of hiding the page)."""
+    missing = [page.path for page in pages if not (PROJECT_DIR / page.path).is_file()]
+    if missing:
+        raise MissingPageError(f"navigation.py lists pages with no file: {', '.join(missing)}")
+
+
+check_pages()
 
 
 def can_see(page: PageSpec, identity: Identity | None) -> bool:
@@ -80,7 +94,7 @@ def visible_pages(identity: Identity | None) -> list[PageSpec]:
 
 
 def has_page(path: str) -> bool:
-    """Whether this project has the page (e.g. "app_pages/register.py"), for links to it."""
+    """Whether PAGES lists the page (e.g. "app_pages/home.py")."""
     return any(page.path == path for page in PAGES)
 
 

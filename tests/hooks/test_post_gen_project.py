@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSWORD_RE, load_hook, questions
+from tests.conftest import OPTIONS, PASSWORD_RE, load_hook
 
 post = load_hook("post_gen_project")
 
@@ -197,46 +197,6 @@ def test_remove_paths_treats_a_missing_path_as_a_template_bug(tmp_path):
         post.remove_paths(tmp_path, ["no_such_file.py"])
 
 
-def test_unchosen_lists_the_files_of_every_other_value():
-    files = {"sqlite": ["a.py"], "yaml": ["b.py", "c/"], "postgres": ["d.py"]}
-    assert post.unchosen(files, "yaml") == ["a.py", "d.py"]
-
-
-def test_remove_unchosen_calls_each_registered_removal_with_its_answer(tmp_path):
-    make_tree(tmp_path)
-    calls = []
-
-    def remove_unchosen_storage(choice, project_dir):
-        calls.append((choice, project_dir))
-        files = {"sqlite": ["auth/store/sqlite.py"], "yaml": ["auth/store/yaml.py"]}
-        post.remove_paths(project_dir, post.unchosen(files, choice))
-
-    answers = ANSWERS | {"storage": "sqlite"}
-    post.remove_unchosen(answers, tmp_path, {"storage": remove_unchosen_storage})
-    assert calls == [("sqlite", tmp_path)]
-    assert (tmp_path / "auth" / "store" / "sqlite.py").exists()
-    assert not (tmp_path / "auth" / "store" / "yaml.py").exists()
-
-
-@pytest.mark.parametrize("choice", ["sqlite", "postgres", "yaml"])
-def test_storage_keeps_only_the_chosen_backends_files(tmp_path, choice):
-    every = post.SQL_STORE_FILES + post.POSTGRES_FILES + post.YAML_STORE_FILES
-    for relative in every:
-        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / relative).write_text("", encoding="utf-8")
-    post.remove_unchosen_storage(choice, tmp_path)
-    kept = {
-        "sqlite": post.SQL_STORE_FILES,
-        "postgres": post.SQL_STORE_FILES + post.POSTGRES_FILES,
-        "yaml": post.YAML_STORE_FILES,
-    }[choice]
-    assert sorted(r for r in every if (tmp_path / r).exists()) == sorted(kept)
-
-
-def test_every_registered_removal_belongs_to_a_question():
-    assert set(post.REMOVALS) <= set(questions())
-
-
 # --- next steps and main -------------------------------------------------------
 
 
@@ -265,8 +225,10 @@ def test_next_steps_quote_a_folder_with_spaces(tmp_path):
 
 
 def test_main_writes_secrets_and_prints_the_password_once(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(post, "remove_unchosen", lambda answers, project_dir: None)  # no files here
-    assert post.main(json.dumps(ANSWERS | {"_template": "x"}), project_dir=tmp_path) == 0
+    # No template files here to remove or strip.
+    monkeypatch.setattr(post, "remove_unchosen", lambda answers, options, project_dir: None)
+    rendered = json.dumps(ANSWERS | {"_template": "x", "_options": OPTIONS})
+    assert post.main(rendered, project_dir=tmp_path) == 0
     out, err = capsys.readouterr()
     (password,) = PASSWORD_RE.findall(out)
     assert out.count(password) == 1

@@ -8,9 +8,11 @@ import pytest
 from cookiecutter.generate import generate_context
 from cookiecutter.prompt import prompt_for_config
 
-from tests.conftest import REPO_ROOT, load_hook, questions
+from tests.conftest import OPTIONS, REPO_ROOT, load_hook, questions
+from tests.conftest import QUESTIONS as QUESTIONS_JSON
 
 pre = load_hook("pre_gen_project")
+VALIDATORS = pre.validators(OPTIONS)
 
 
 def default_answers() -> dict[str, object]:
@@ -21,13 +23,55 @@ def default_answers() -> dict[str, object]:
 
 
 def test_every_question_has_exactly_one_validator():
-    assert list(pre.VALIDATORS) == questions()
-    for field, check in pre.VALIDATORS.items():
+    assert list(VALIDATORS) == questions()
+    for field, check in VALIDATORS.items():
         assert check.__name__ == f"validate_{field}"
 
 
 def test_the_defaults_are_valid():
-    assert pre.validate(default_answers()) == []
+    assert pre.validate(default_answers(), OPTIONS) == []
+
+
+def test_the_options_table_is_well_formed():
+    assert pre.table_problems(OPTIONS) == []
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        None,
+        {},
+        {"storage": {}},
+        {"storage": {"values": {}}},
+        {"storage": {"values": {"a": {"files": "x.py"}}}},
+        {"storage": {"values": {"a": {"files": [""]}}}},
+        {"storage": {"values": {"a": {"file": ["x.py"]}}}},
+        {"guests": {"any_of": ["oidc_x"], "values": {"on": {}, "off": {}}}},
+        {"guests": {"any_of": [], "values": {"yes": {}, "no": {}}}},
+    ],
+)
+def test_a_malformed_options_table_stops_the_bake(table):
+    problems = pre.validate(default_answers(), table)
+    assert problems and all(problem.startswith("_options") for problem in problems)
+
+
+def test_choices_and_yes_no_questions_are_checked_from_the_table():
+    table = {
+        "storage": {"values": {"sqlite": {}, "redis": {}}},
+        "guests": {"any_of": ["oidc_google", "oidc_new"], "values": {"yes": {}, "no": {}}},
+    }
+    checks = pre.option_validators(table)
+    assert list(checks) == ["storage", "oidc_google", "oidc_new"]
+    assert checks["storage"]("redis") == [] and checks["storage"]("yaml")
+    assert checks["oidc_new"](True) == [] and checks["oidc_new"]("yes")
+
+
+def test_the_choice_lists_of_cookiecutter_json_are_the_values_of_the_table():
+    for name, spec in OPTIONS.items():
+        if "any_of" in spec:
+            assert all(isinstance(QUESTIONS_JSON[q], bool) for q in spec["any_of"])
+        else:
+            assert QUESTIONS_JSON[name] == list(spec["values"]), name
 
 
 PROVIDERS = ("google", "microsoft", "okta", "auth0", "generic")
@@ -126,14 +170,14 @@ BAD = {
     ("field", "value"), [(field, value) for field, values in GOOD.items() for value in values]
 )
 def test_good_answers_pass(field, value):
-    assert pre.VALIDATORS[field](value) == []
+    assert VALIDATORS[field](value) == []
 
 
 @pytest.mark.parametrize(
     ("field", "value"), [(field, value) for field, values in BAD.items() for value in values]
 )
 def test_bad_answers_are_refused_with_the_field_named(field, value):
-    problems = pre.VALIDATORS[field](value)
+    problems = VALIDATORS[field](value)
     assert problems
     assert all(problem.startswith(f"{field}: ") for problem in problems)
 
@@ -163,7 +207,7 @@ def test_every_bad_role_is_reported():
 
 def test_validate_collects_every_problem_in_question_order():
     answers = default_answers() | {"project_slug": "class", "admin_email": "nope", "roles": "A"}
-    problems = pre.validate(answers)
+    problems = pre.validate(answers, OPTIONS)
     assert [problem.split(":")[0] for problem in problems] == [
         "project_slug",
         "admin_email",
@@ -174,16 +218,16 @@ def test_validate_collects_every_problem_in_question_order():
 def test_validate_reports_missing_answers():
     answers = default_answers()
     del answers["admin_email"]
-    assert pre.validate(answers) == ["admin_email: no answer given"]
+    assert pre.validate(answers, OPTIONS) == ["admin_email: no answer given"]
 
 
 def test_validate_ignores_unknown_answers():
-    assert pre.validate(default_answers() | {"something_new": "x"}) == []
+    assert pre.validate(default_answers() | {"something_new": "x"}, OPTIONS) == []
 
 
 def test_main_prints_one_error_line_per_problem_and_exits_1(capsys):
-    rendered = json.dumps(default_answers() | {"admin_username": "x", "session_lifetime_days": "0"})
-    assert pre.main(rendered) == 1
+    answers = default_answers() | {"admin_username": "x", "session_lifetime_days": "0"}
+    assert pre.main(json.dumps(answers | {"_options": OPTIONS})) == 1
     out, err = capsys.readouterr()
     assert out == ""
     lines = err.splitlines()
@@ -193,13 +237,20 @@ def test_main_prints_one_error_line_per_problem_and_exits_1(capsys):
 
 
 def test_main_is_silent_and_exits_0_for_good_answers(capsys):
-    assert pre.main(json.dumps(default_answers())) == 0
+    assert pre.main(json.dumps(default_answers() | {"_options": OPTIONS})) == 0
     assert capsys.readouterr() == ("", "")
 
 
 def test_read_answers_drops_private_keys():
     rendered = json.dumps({"project_name": "X", "_template": "/t", "__prompts__": {}})
     assert pre.read_answers(rendered) == {"project_name": "X"}
+
+
+def test_read_options_returns_the_private_table():
+    rendered = json.dumps({"project_name": "X", "_options": OPTIONS})
+    assert pre.read_options(rendered) == OPTIONS
+    with pytest.raises(RuntimeError, match="_options"):
+        pre.read_options(json.dumps({"project_name": "X"}))
 
 
 def test_read_answers_refuses_the_unrendered_file():

@@ -5,7 +5,7 @@ import streamlit as st
 from auth.domain import registration, users, validators
 from auth.domain.passwords import PASSWORD_INPUT_CHARS
 from auth.domain.users import ValidationError
-from auth.web import captcha_field
+from auth.web import captcha_field  # [option: captcha=image]
 from auth.web.client import current_client
 from auth.web.links import page_link
 from auth.web.services import get_services
@@ -53,40 +53,43 @@ repeat = st.text_input(
     max_chars=PASSWORD_INPUT_CHARS,
     autocomplete="new-password",
 )
-captcha = captcha_field.field("register")
+captcha = captcha_field.field("register")  # [option: captcha=image]
 
-if st.button("Create account", type="primary"):
-    if not captcha.passed():
-        st.error(captcha_field.FAILED_MESSAGE)
+submitted = st.button("Create account", type="primary")
+# [option: captcha=image]
+if submitted and not captcha.passed():
+    st.error(captcha_field.FAILED_MESSAGE)
+    submitted = False
+# [end option: captcha=image]
+if submitted:
+    try:
+        result = registration.register(
+            services,
+            username=username,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            password=password,
+            repeat=repeat,
+            ip=current_client().ip,
+        )
+    except ValidationError as exc:
+        for problem in exc.problems:
+            st.error(problem)
     else:
-        try:
-            result = registration.register(
-                services,
-                username=username,
-                email=email,
-                first_name=first_name,
-                last_name=last_name,
-                password=password,
-                repeat=repeat,
-                ip=current_client().ip,
+        if result.can_sign_in:
+            message = "Your account is ready. You can sign in now."
+        elif result.verification and result.verification.emailed:
+            message = (
+                f"Your account is created. We sent a link to {result.user.email}: "
+                "open it to confirm your address, then sign in."
             )
-        except ValidationError as exc:
-            for problem in exc.problems:
-                st.error(problem)
         else:
-            if result.can_sign_in:
-                message = "Your account is ready. You can sign in now."
-            elif result.verification and result.verification.emailed:
-                message = (
-                    f"Your account is created. We sent a link to {result.user.email}: "
-                    "open it to confirm your address, then sign in."
-                )
-            else:
-                message = (
-                    "Your account is created, but the confirmation email could not be sent. "
-                    "An administrator must send you the link; try signing in later."
-                )
-            st.session_state[_DONE] = message
-            st.rerun()
-captcha.draw()
+            message = (
+                "Your account is created, but the confirmation email could not be sent. "
+                "An administrator must send you the link; try signing in later."
+            )
+        st.session_state[_DONE] = message
+        st.rerun()
+captcha.draw()  # [option: captcha=image]
 page_link("app_pages/login.py", "Already have an account? Sign in")

@@ -6,7 +6,7 @@ with a message that says which key to fix.
 
 from __future__ import annotations
 
-import os
+import os  # [option: storage=postgres]
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -48,9 +48,25 @@ class SmtpSettings:
 
 
 SMTP_SECURITY = ("starttls", "ssl", "none")
-REGISTRATION_MODES = ("invite_only", "open", "disabled")
-CAPTCHA_KINDS = ("image", "none")
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+# The values of the generation-time options this project has the code for (the
+# generator removed the code of the others, and these lines with it); settings.toml
+# names the one it was generated with. The first is the default.
+STORAGE_BACKENDS = [
+    "sqlite",  # [option: storage=sqlite,postgres]
+    "yaml",  # [option: storage=yaml]
+    "postgres",  # [option: storage=postgres]
+]
+REGISTRATION_MODES = [
+    "invite_only",  # [option: registration=invite_only,open]
+    "open",  # [option: registration=invite_only,open]
+    "disabled",
+]
+CAPTCHA_KINDS = [
+    "image",  # [option: captcha=image]
+    "none",
+]
 
 
 @dataclass(frozen=True)
@@ -75,11 +91,13 @@ class Settings:
     verify_link_lifetime: timedelta = timedelta(hours=48)
     emails_per_account_per_hour: int = 3
     emails_per_address_per_hour: int = 10
-    registration: str = "invite_only"  # one of REGISTRATION_MODES
+    registration: str = REGISTRATION_MODES[0]
+    # [option: registration=invite_only,open]
     registration_domains: tuple[str, ...] = ()  # open registration: allowed email domains
     default_roles: tuple[str, ...] = ()
+    # [end option: registration=invite_only,open]
     require_email_verification: bool = True  # only when SMTP is configured
-    captcha: str = field(default_factory=lambda: _default_captcha())  # one of CAPTCHA_KINDS
+    captcha: str = CAPTCHA_KINDS[0]
     # --- admin console: audit log ---------------------------------------------
     audit_retention: timedelta = timedelta(days=365)  # older events are pruned daily
 
@@ -88,25 +106,42 @@ class Settings:
         """New accounts confirm their email before signing in: asked for and possible."""
         return self.require_email_verification and self.smtp is not None
 
-    # --- storage (settings.toml [storage]; PostgreSQL from secrets or DATABASE_URL) ---
-    storage_backend: str = "sqlite"
+    # --- storage (settings.toml [storage]) ---
+    storage_backend: str = STORAGE_BACKENDS[0]
+    # [option: storage=sqlite,postgres]
     sqlite_path: Path = field(default_factory=lambda: PROJECT_DIR / "data" / "users.db")
+    # [end option: storage=sqlite,postgres]
+    # [option: storage=yaml]
     yaml_path: Path = field(default_factory=lambda: PROJECT_DIR / "data" / "config.yaml")
-    # Holds the database password: kept out of repr, never printed (see storage_location).
+    # [end option: storage=yaml]
+    # [option: storage=postgres]
+    # From secrets or DATABASE_URL. Holds the database password: kept out of repr,
+    # never printed (see storage_location).
     database_url: str | None = field(default=None, repr=False)
+    # [end option: storage=postgres]
+    # [option: guests=yes]
     # --- guests (OpenID Connect sign-in, [guests] in settings.toml) ---
     oidc_providers: tuple[str, ...] = ()  # chosen at generation; set up in secrets [auth.NAME]
     guest_roles: tuple[str, ...] = ()
     guest_email_domains: tuple[str, ...] = ()  # empty: any domain
+    # [end option: guests=yes]
 
     @property
     def storage_location(self) -> str:
-        """Where the users are stored, fit for messages: never the database password."""
+        """Where the users are stored, fit for messages (never a password)."""
+        # [option: storage=sqlite,postgres]
         if self.storage_backend == "sqlite":
             return f"SQLite file {self.sqlite_path}"
+        # [end option: storage=sqlite,postgres]
+        # [option: storage=yaml]
         if self.storage_backend == "yaml":
             return f"YAML file {self.yaml_path}"
-        return f"PostgreSQL database {_describe_url(self.database_url)}"
+        # [end option: storage=yaml]
+        # [option: storage=postgres]
+        if self.storage_backend == "postgres":
+            return f"PostgreSQL database {_describe_url(self.database_url)}"
+        # [end option: storage=postgres]
+        raise ConfigError(f"unknown storage backend {self.storage_backend!r}")
 
 
 def _secret(secrets: Mapping[str, Any], section: str, key: str) -> str:
@@ -128,6 +163,7 @@ def _number(table: Mapping[str, Any], key: str, default: int, low: int, high: in
     return value
 
 
+# [option: guests=yes]
 # --- guests (OpenID Connect sign-in) ---
 OIDC_PROVIDERS = ("google", "microsoft", "okta", "auth0", "generic")
 
@@ -157,13 +193,14 @@ def _guest_settings(guests: Mapping[str, Any], roles: tuple[str, ...]) -> dict[s
     return {"oidc_providers": providers, "guest_roles": guest_roles, "guest_email_domains": domains}
 
 
+# [end option: guests=yes]
 def load_settings(
     secrets: Mapping[str, Any],
     settings_file: Path = SETTINGS_FILE,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
     """Build Settings from the settings file, a secrets mapping (e.g. st.secrets) and the
-    environment (`DATABASE_URL`; default os.environ)."""
+    environment (default os.environ)."""
     try:
         raw = tomllib.loads(settings_file.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -202,7 +239,7 @@ def load_settings(
         min_password_length=_number(passwords, "min_length", 12, 8, 128),
         bcrypt_rounds=_number(passwords, "bcrypt_rounds", 12, 4, 16),
         bootstrap_admin=bootstrap,
-        **_guest_settings(raw.get("guests", {}), roles),
+        **_guest_settings(raw.get("guests", {}), roles),  # [option: guests=yes]
         **self_service,
         **_admin(raw),
         **_storage(raw.get("storage", {}), settings_file.parent, secrets, environ),
@@ -220,15 +257,15 @@ def _admin(raw: Mapping[str, Any]) -> dict[str, Any]:
 # --- self-service settings: [app] base_url, [recovery], [registration], [captcha], [smtp] -----
 
 
-def _default_captcha() -> str:
-    # The generator deletes auth/domain/captcha.py when the project was made without a captcha.
-    return "image" if (PROJECT_DIR / "auth" / "domain" / "captcha.py").exists() else "none"
-
-
-def _choice(table: Mapping[str, Any], key: str, default: str, allowed: tuple[str, ...]) -> str:
-    value = table.get(key, default)
+def _choice(raw: Mapping[str, Any], section: str, key: str, allowed: list[str]) -> str:
+    """`[section] key`: one of `allowed` (a generation-time option's values in this project,
+    the first being the default)."""
+    value = raw.get(section, {}).get(key, allowed[0])
     if value not in allowed:
-        raise ConfigError(f"settings.toml: {key} must be one of {', '.join(allowed)}")
+        raise ConfigError(
+            f"settings.toml: [{section}] {key} must be one of {', '.join(allowed)} "
+            "(the others need code this project was generated without)"
+        )
     return value
 
 
@@ -287,18 +324,6 @@ def _self_service(
     raw: Mapping[str, Any], secrets: Mapping[str, Any], roles: tuple[str, ...]
 ) -> dict[str, Any]:
     recovery, registration = raw.get("recovery", {}), raw.get("registration", {})
-    default_roles = tuple(registration.get("default_roles", ()))
-    unknown = [r for r in default_roles if r not in roles]
-    if unknown:
-        raise ConfigError(f"settings.toml: default_roles has unknown roles: {', '.join(unknown)}")
-    if "admin" in default_roles:
-        raise ConfigError("settings.toml: default_roles must not give new accounts the admin role")
-    domains = tuple(str(d).strip().lower().lstrip("@") for d in registration.get("domains", ()))
-    captcha = _choice(raw.get("captcha", {}), "kind", _default_captcha(), CAPTCHA_KINDS)
-    if captcha == "image" and not (PROJECT_DIR / "auth" / "domain" / "captcha.py").exists():
-        raise ConfigError(
-            'settings.toml: captcha kind = "image" but auth/domain/captcha.py is missing'
-        )
     return {
         "base_url": _base_url(raw, secrets),
         "smtp": _smtp(secrets),
@@ -312,18 +337,28 @@ def _self_service(
         "emails_per_address_per_hour": _number(
             recovery, "emails_per_address_per_hour", 10, 1, 10_000
         ),
-        "registration": _choice(registration, "mode", "invite_only", REGISTRATION_MODES),
-        "registration_domains": tuple(d for d in domains if d),
-        "default_roles": default_roles,
+        "registration": _choice(raw, "registration", "mode", REGISTRATION_MODES),
+        **_self_registration(registration, roles),  # [option: registration=invite_only,open]
         "require_email_verification": bool(registration.get("require_email_verification", True)),
-        "captcha": captcha,
+        "captcha": _choice(raw, "captcha", "kind", CAPTCHA_KINDS),
     }
 
 
+# [option: registration=invite_only,open]
+def _self_registration(registration: Mapping[str, Any], roles: tuple[str, ...]) -> dict[str, Any]:
+    default_roles = tuple(registration.get("default_roles", ()))
+    unknown = [r for r in default_roles if r not in roles]
+    if unknown:
+        raise ConfigError(f"settings.toml: default_roles has unknown roles: {', '.join(unknown)}")
+    if "admin" in default_roles:
+        raise ConfigError("settings.toml: default_roles must not give new accounts the admin role")
+    domains = tuple(str(d).strip().lower().lstrip("@") for d in registration.get("domains", ()))
+    return {"registration_domains": tuple(d for d in domains if d), "default_roles": default_roles}
+
+
+# [end option: registration=invite_only,open]
+
 # --- storage -------------------------------------------------------------------------
-STORAGE_BACKENDS = ("sqlite", "yaml", "postgres")
-SQL_SECRETS = "[connections.sql] in .streamlit/secrets.toml"
-_URL_FIELDS = ("dialect", "host", "port", "database", "username", "password", "query")
 
 
 def _storage(
@@ -332,19 +367,28 @@ def _storage(
     secrets: Mapping[str, Any],
     environ: Mapping[str, str] | None,
 ) -> dict[str, Any]:
-    backend = table.get("backend", "sqlite")
-    if backend not in STORAGE_BACKENDS:
-        raise ConfigError(f"settings.toml: [storage] backend must be one of {STORAGE_BACKENDS}")
+    backend = _choice({"storage": table}, "storage", "backend", STORAGE_BACKENDS)
     values: dict[str, Any] = {"storage_backend": backend}
-    for key, default in (("sqlite_path", "data/users.db"), ("yaml_path", "data/config.yaml")):
+    paths = [
+        ("sqlite_path", "data/users.db"),  # [option: storage=sqlite,postgres]
+        ("yaml_path", "data/config.yaml"),  # [option: storage=yaml]
+    ]
+    for key, default in paths:
         value = table.get(key, default)
         if not isinstance(value, str) or not value:
             raise ConfigError(f"settings.toml: [storage] {key} must be a file path")
         path = Path(value)
         values[key] = path if path.is_absolute() else folder / path
+    # [option: storage=postgres]
     if backend == "postgres":
         values["database_url"] = _database_url(secrets, os.environ if environ is None else environ)
+    # [end option: storage=postgres]
     return values
+
+
+# [option: storage=postgres]
+SQL_SECRETS = "[connections.sql] in .streamlit/secrets.toml"
+_URL_FIELDS = ("dialect", "host", "port", "database", "username", "password", "query")
 
 
 def _database_url(secrets: Mapping[str, Any], environ: Mapping[str, str]) -> str:
@@ -435,3 +479,6 @@ def _describe_url(url: str | None) -> str:
     parsed = make_url(url)
     port = f":{parsed.port}" if parsed.port else ""
     return f"{parsed.database} on {parsed.username or ''}@{parsed.host or 'localhost'}{port}"
+
+
+# [end option: storage=postgres]

@@ -1,15 +1,12 @@
 """How fast is the user store with many users? Median and p95 per operation.
 
-    python benchmarks/store_benchmark.py --backend sqlite --users 100000
-    python benchmarks/store_benchmark.py --backend postgres --postgres-url postgresql://...
+    python benchmarks/store_benchmark.py --users 100000    (--help: the options)
 
-The store is filled in bulk (one multi-row INSERT per chunk through the
-engine, or one YAML file written at once), not by N create_user calls; then
-each operation the app performs is timed through the store interface:
-find_user (sign-in), verify_session (every script run, with a real session),
-create_user, and one page of 50 users sorted by username and by name
-(admin console; first page and a page in the middle). The store lives in a
-temporary file, or a temporary PostgreSQL database that is dropped at the end.
+The store is filled in bulk, not by N create_user calls; then each operation
+the app performs is timed through the store interface: find_user (sign-in),
+verify_session (every script run, with a real session), create_user, and one
+page of 50 users sorted by username and by name (admin console; first page and
+a page in the middle). The store is temporary: removed at the end.
 """
 
 from __future__ import annotations
@@ -79,6 +76,7 @@ def _chunks(rows: Iterator[dict]) -> Iterator[list[dict]]:
         yield chunk
 
 
+# [option: storage=sqlite,postgres]
 def bulk_load_sql(store, count: int, password_hash: str) -> None:
     """Insert users and their role straight into the tables, in chunks."""
     from sqlalchemy import insert, select
@@ -92,11 +90,15 @@ def bulk_load_sql(store, count: int, password_hash: str) -> None:
         for start in range(0, len(ids), CHUNK):
             part = ids[start : start + CHUNK]
             conn.execute(insert(user_roles), [{"user_id": i, "role": "viewer"} for i in part])
+    # [option: storage=postgres]
     if store.engine.dialect.name == "postgresql":
         with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("ANALYZE")  # as autovacuum would soon after a real import
+    # [end option: storage=postgres]
 
 
+# [end option: storage=sqlite,postgres]
+# [option: storage=yaml]
 def bulk_load_yaml(path: Path, count: int, password_hash: str) -> None:
     """Write a streamlit-authenticator config.yaml with `count` users at once."""
     import yaml
@@ -121,11 +123,14 @@ def bulk_load_yaml(path: Path, count: int, password_hash: str) -> None:
     path.write_text(yaml.dump(config, Dumper=dumper, sort_keys=False), encoding="utf-8")
 
 
+# [end option: storage=yaml]
 @contextmanager
-def open_backend(backend: str, count: int, postgres_url: str) -> Iterator[Store]:
-    """A store of `backend` holding `count` users, removed afterwards."""
+def open_backend(args: argparse.Namespace) -> Iterator[Store]:
+    """A store of `args.backend` holding `args.users` users, removed afterwards."""
+    backend, count = args.backend, args.users
     password_hash = passwords.hash_password("benchmark password", "p" * 48, rounds=4)
     with tempfile.TemporaryDirectory() as folder:
+        # [option: storage=sqlite,postgres]
         if backend == "sqlite":
             from auth.store.sql import SQLStore, sqlite_engine
 
@@ -134,7 +139,9 @@ def open_backend(backend: str, count: int, postgres_url: str) -> Iterator[Store]
             bulk_load_sql(store, count, password_hash)
             yield store
             store.engine.dispose()
-        elif backend == "yaml":
+        # [end option: storage=sqlite,postgres]
+        # [option: storage=yaml]
+        if backend == "yaml":
             from auth.store.yaml_store import YAMLStore
 
             path = Path(folder) / "config.yaml"
@@ -142,8 +149,10 @@ def open_backend(backend: str, count: int, postgres_url: str) -> Iterator[Store]
             store = YAMLStore(path)
             store.create_schema()
             yield store
-        else:
-            with _postgres_database(postgres_url) as url:
+        # [end option: storage=yaml]
+        # [option: storage=postgres]
+        if backend == "postgres":
+            with _postgres_database(args.postgres_url) as url:
                 from auth.store.postgres import postgres_store
 
                 store = postgres_store(url)
@@ -151,8 +160,10 @@ def open_backend(backend: str, count: int, postgres_url: str) -> Iterator[Store]
                 bulk_load_sql(store, count, password_hash)
                 yield store
                 store.engine.dispose()
+        # [end option: storage=postgres]
 
 
+# [option: storage=postgres]
 @contextmanager
 def _postgres_database(server_url: str) -> Iterator[str]:
     from sqlalchemy import create_engine
@@ -171,6 +182,7 @@ def _postgres_database(server_url: str) -> Iterator[str]:
         admin.dispose()
 
 
+# [end option: storage=postgres]
 def timed(operation: Callable[[int], object], samples: int) -> list[float]:
     """Milliseconds of `operation(i)` for i in range(samples), after a few warm-up calls."""
     for i in range(min(5, samples)):
@@ -183,13 +195,12 @@ def timed(operation: Callable[[int], object], samples: int) -> list[float]:
     return times
 
 
-def run(
-    backend: str, count: int, samples: int, postgres_url: str
-) -> list[tuple[str, float, float]]:
+def run(args: argparse.Namespace) -> list[tuple[str, float, float]]:
+    backend, count, samples = args.backend, args.users, args.samples
     rng = random.Random(2)  # noqa: S311 - reproducible samples, not secrets
     results = []
     started = time.perf_counter()
-    with open_backend(backend, count, postgres_url) as store:
+    with open_backend(args) as store:
         print(f"{backend}: {count} users loaded in {time.perf_counter() - started:.1f} s")
         settings = Settings(cookie_secret="c" * 48, pepper="p" * 48, bcrypt_rounds=4)
         services = Services(settings=settings, store=store, clock=lambda: NOW)
@@ -246,16 +257,23 @@ def run(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", choices=["sqlite", "postgres", "yaml"], default="sqlite")
+    backends = [
+        "sqlite",  # [option: storage=sqlite,postgres]
+        "postgres",  # [option: storage=postgres]
+        "yaml",  # [option: storage=yaml]
+    ]
+    parser.add_argument("--backend", choices=backends, default=backends[0])
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--samples", type=int, default=200, help="timed calls per operation")
+    # [option: storage=postgres]
     parser.add_argument(
         "--postgres-url",
         default="postgresql://postgres@127.0.0.1:5432/postgres",
         help="a server whose user may create databases (a temporary one is made and dropped)",
     )
+    # [end option: storage=postgres]
     args = parser.parse_args(argv)
-    results = run(args.backend, args.users, args.samples, args.postgres_url)
+    results = run(args)
     print(f"\n{'operation':40} {'median ms':>10} {'p95 ms':>10}")
     for label, median, p95 in results:
         flag = "" if median < TARGET_MS or args.backend == "yaml" else f"  (over {TARGET_MS} ms)"

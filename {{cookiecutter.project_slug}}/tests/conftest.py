@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import importlib.util
 import os
 import re
 import secrets
@@ -27,11 +26,11 @@ from auth.web.services import use_services
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PASSWORD = "plum orbit kettle 42"
-# The app's tests run on a file store: SQLite unless this project was generated with YAML.
-# TEST_STORE_BACKEND=yaml runs them on the YAML store where both exist (the template).
-APP_TEST_BACKEND = os.environ.get("TEST_STORE_BACKEND") or (
-    "sqlite" if importlib.util.find_spec("auth.store.sql") else "yaml"
-)
+# The app's tests run on a file store: SQLite, or the YAML file in a YAML project
+# (TEST_STORE_BACKEND overrides it).
+FILE_BACKEND = "sqlite"  # [option: storage=sqlite,postgres]
+FILE_BACKEND = "yaml"  # [option: storage=yaml]
+APP_TEST_BACKEND = os.environ.get("TEST_STORE_BACKEND") or FILE_BACKEND
 
 
 def app_backend() -> str:
@@ -64,8 +63,8 @@ def settings(tmp_path) -> Settings:
         roles=("admin", "editor", "viewer"),
         bcrypt_rounds=4,  # the minimum: tests check behaviour, not cost
         storage_backend=APP_TEST_BACKEND,
-        sqlite_path=tmp_path / "users.db",
-        yaml_path=tmp_path / "config.yaml",
+        sqlite_path=tmp_path / "users.db",  # [option: storage=sqlite,postgres]
+        yaml_path=tmp_path / "config.yaml",  # [option: storage=yaml]
     )
 
 

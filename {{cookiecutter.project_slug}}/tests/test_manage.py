@@ -73,8 +73,8 @@ class CLI:
             '[app]\nname = "Test Portal"\n\n'
             '[roles]\navailable = ["admin", "editor", "viewer"]\n\n'
             "[passwords]\nbcrypt_rounds = 4\n\n"
-            f"[storage]\nbackend = '{self.backend}'\nsqlite_path = '{self.db}'\n"
-            f"yaml_path = '{self.db}'\n",
+            # The store's file, as `<backend>_path`.
+            f"[storage]\nbackend = '{self.backend}'\n{self.backend}_path = '{self.db}'\n",
             encoding="utf-8",
         )
 
@@ -147,7 +147,7 @@ def test_help_lists_every_command_with_one_line_help(capsys):
         "revoke-sessions",
         "secret",
         "bootstrap-hash",
-        "migrate",
+        "migrate",  # [option: storage=sqlite,postgres]
     ]:
         assert command in out
     assert "exit status" in out
@@ -609,23 +609,22 @@ def test_bootstrap_hash_prints_a_secrets_line_that_verifies_with_the_pepper(cli)
     assert not passwords.verify_password(one_time, encoded, secrets.token_urlsafe(48))
 
 
+# [option: storage=sqlite,postgres]
 def test_migrate_creates_the_schema_and_reports_its_revision(tmp_path):
+    from auth.store.migrate import head_revision
+
     cli = CLI(tmp_path)
     assert not cli.db.exists()
     result = cli.run("migrate")
     assert result.code == 0, result.err
     assert str(cli.db) in result.out
-    if cli.backend == "yaml":
-        assert "needs no migrations" in result.out
-    else:
-        from auth.store.migrate import head_revision
-
-        assert f"revision {head_revision()}, the newest" in result.out
+    assert f"revision {head_revision()}, the newest" in result.out
     assert cli.db.exists()
     assert cli.run("migrate").code == 0  # idempotent
     assert [u["username"] for u in cli.users()] == ["admin"]
 
 
+# [end option: storage=sqlite,postgres]
 # --- as a program --------------------------------------------------------------------
 
 

@@ -1,8 +1,20 @@
 from pathlib import Path
 
+import pytest
+
 from auth.domain.sessions import verify_session
 from auth.store import UserChanges
-from navigation import ANONYMOUS, ANYONE, MUST_CHANGE, PAGES, menu_pages, visible_pages
+from navigation import (
+    ANONYMOUS,
+    ANYONE,
+    MUST_CHANGE,
+    PAGES,
+    MissingPageError,
+    PageSpec,
+    check_pages,
+    menu_pages,
+    visible_pages,
+)
 from tests.conftest import PROJECT_DIR
 
 
@@ -14,22 +26,26 @@ def titles(identity):
 def test_every_registered_page_file_exists():
     for page in PAGES:
         assert (PROJECT_DIR / page.path).is_file(), page.path
+    check_pages()
+
+
+def test_a_page_without_a_file_stops_the_app_at_start():
+    missing = PageSpec("app_pages/no_such_page.py", "Nowhere", "x")
+    with pytest.raises(MissingPageError, match="app_pages/no_such_page.py"):
+        check_pages((*PAGES, missing))
 
 
 def test_anonymous_visitors_see_only_the_sign_in_page():
     assert titles(None) == ["Sign in"]
     assert all(p.audience in (ANONYMOUS, ANYONE) for p in visible_pages(None))
     # Reached by links from the sign-in page and from emails, not the menu:
-    expected = [
+    assert [p.url_path for p in visible_pages(None)] == [
         "login",
-        "register",  # deleted by the generator with registration = disabled
+        "register",  # [option: registration=invite_only,open]
         "forgot_password",
         "forgot_username",
         "reset_password",
         "verify_email",
-    ]
-    assert [p.url_path for p in visible_pages(None)] == [
-        name for name in expected if (PROJECT_DIR / "app_pages" / f"{name}.py").exists()
     ]
 
 

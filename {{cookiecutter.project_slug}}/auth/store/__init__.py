@@ -68,7 +68,7 @@ __all__ = [
     "UserNotFound",
     "UserQuery",
     "UserStore",
-    "open_engine",
+    "open_engine",  # [option: storage=sqlite,postgres]
     "open_store",
 ]
 
@@ -80,27 +80,37 @@ def open_store(settings: Settings, password_hasher: Callable[[str], str] | None 
     peppered hash; auth/domain/services.py passes it): the store never sees the pepper.
     """
     backend = settings.storage_backend
+    # [option: storage=yaml]
     if backend == "yaml":
         store = _backend("auth.store.yaml_store", backend).YAMLStore(
             settings.yaml_path, password_hasher=password_hasher
         )
-    elif backend == "postgres":
+    # [end option: storage=yaml]
+    # [option: storage=postgres]
+    if backend == "postgres":
         store = _backend("auth.store.postgres", backend).postgres_store(settings.database_url)
-    else:
+    # [end option: storage=postgres]
+    # [option: storage=sqlite,postgres]
+    if backend == "sqlite":
         store = _backend("auth.store.sql", backend).SQLStore(open_engine(settings))
+    # [end option: storage=sqlite,postgres]
     store.create_schema()
     return store
 
 
+# [option: storage=sqlite,postgres]
 def open_engine(settings: Settings):
     """The SQLAlchemy engine of a SQL backend (sqlite or postgres)."""
+    # [option: storage=postgres]
     if settings.storage_backend == "postgres":
         return _backend("auth.store.postgres", "postgres").postgres_engine(settings.database_url)
+    # [end option: storage=postgres]
     if settings.storage_backend == "sqlite":
         return _backend("auth.store.sql", "sqlite").sqlite_engine(settings.sqlite_path)
     raise ConfigError(f"the {settings.storage_backend} storage has no SQL engine")
 
 
+# [end option: storage=sqlite,postgres]
 def _backend(module: str, backend: str):
     """Import a backend module lazily: only the chosen one is installed and generated."""
     import importlib

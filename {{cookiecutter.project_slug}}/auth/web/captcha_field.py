@@ -1,8 +1,9 @@
-"""The captcha on a form, for the pages: drawn only when the project has one.
+"""The captcha on a form, for the pages: drawn when settings.toml asks for it.
 
-Whether there is a captcha is decided by settings (`[captcha] kind`) and by
-whether auth/domain/captcha.py exists (the generator deletes it for `captcha = none`);
-with none, `CaptchaField.passed()` is always True and nothing is drawn.
+`[captcha] kind = "image"` draws the picture captcha of auth/domain/captcha.py;
+`"none"` turns it off: `CaptchaField.passed()` is then always True and nothing is
+drawn. (A project generated without a captcha has neither this module nor the
+code that calls it.)
 
 Use inside a form, then check after the submit button and draw last, so that a
 failed attempt already shows the new picture:
@@ -18,8 +19,6 @@ failed attempt already shows the new picture:
 
 from __future__ import annotations
 
-import importlib.util
-
 import streamlit as st
 
 from auth.web.services import get_services
@@ -30,11 +29,9 @@ LABEL = "Type the characters in the picture"
 
 
 def available(services=None) -> bool:
+    """Whether settings.toml turns the captcha on."""
     services = services or get_services()
-    return (
-        services.settings.captcha == "image"
-        and importlib.util.find_spec("auth.domain.captcha") is not None
-    )
+    return services.settings.captcha == "image"
 
 
 class CaptchaField:

@@ -9,14 +9,14 @@ from navigation import PAGES
 
 
 def page_link(path: str, label: str, icon: str | None = None) -> None:
-    """`st.page_link` to a page of this app ("app_pages/x.py"); nothing if the project lacks it.
+    """`st.page_link` to a page of this app ("app_pages/x.py"), which PAGES must list.
 
     A page script run on its own (AppTest) has no navigation to link into: it
     gets a plain link to the page's address instead.
     """
     spec = next((page for page in PAGES if page.path == path), None)
     if spec is None:
-        return
+        raise LookupError(f"no page {path} in navigation.PAGES")
     try:
         st.page_link(path, label=label, icon=icon)
     except StreamlitPageNotFoundError:

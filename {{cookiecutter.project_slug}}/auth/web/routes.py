@@ -48,7 +48,7 @@ def redeem_ticket(request: Request) -> Response:
         cookies.encode(
             origin=redeemed.origin,
             session_token=token,
-            # An OpenID Connect ticket's method is the guest's provider (auth/domain/oidc.py).
+            # An OpenID Connect guest's ticket has the provider as its method.
             provider=redeemed.method if redeemed.method == user.auth_source else "",
         ),
         max_age=min(

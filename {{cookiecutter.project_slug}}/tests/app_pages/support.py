@@ -104,6 +104,7 @@ def is_empty(at: AppTest) -> bool:
     return len(at.main.children) == 0 and len(at.sidebar.children) == 0
 
 
+# [option: captcha=image]
 def captcha_input(at: AppTest):
     """The captcha's text input, None when the page shows no captcha."""
     from auth.web.captcha_field import LABEL
@@ -123,3 +124,6 @@ def solve_captcha(at: AppTest, key: str, answer: str | None = None) -> bool:
         answer = at.session_state[f"_{key}_captcha_challenge"].answer
     field.set_value(answer)
     return True
+
+
+# [end option: captcha=image]

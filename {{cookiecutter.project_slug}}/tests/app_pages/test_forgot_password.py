@@ -8,17 +8,23 @@ import pytest
 
 from auth.domain import audit, recovery
 from auth.store import AuditQuery
-from auth.web import captcha_field
-from tests.app_pages.support import errors, page, shape, solve_captcha, titles
+from auth.web import captcha_field  # [option: captcha=image]
+from tests.app_pages.support import (
+    errors,
+    page,
+    shape,
+    solve_captcha,  # [option: captcha=image]
+    titles,
+)
 
-HAS_CAPTCHA = captcha_field.available
+HAS_CAPTCHA = captcha_field.available  # [option: captcha=image]
 
 
 def ask(login: str, at=None, *, answer: str | None = None):
     if at is None:
         at = page("forgot_password").run()
     next(t for t in at.text_input if t.label == "Username or email").set_value(login)
-    solve_captcha(at, "forgot_password", answer)
+    solve_captcha(at, "forgot_password", answer)  # [option: captcha=image]
     next(b for b in at.button if b.label == "Send the link").click().run()
     assert not at.exception
     return at
@@ -33,8 +39,10 @@ def test_the_page_asks_for_a_username_or_email(services):
     assert titles(at) == ["Forgot your password?"]
     labels = [t.label for t in at.text_input]
     assert labels[0] == "Username or email"
+    # [option: captcha=image]
     if HAS_CAPTCHA(services):
         assert labels[1] == captcha_field.LABEL and len(at.get("image")) == 1
+    # [end option: captcha=image]
 
 
 def test_known_and_unknown_accounts_look_the_same_and_only_the_known_gets_mail(
@@ -69,6 +77,7 @@ def test_bad_input_gets_a_clear_message_and_nothing_is_sent(services, mail, make
     assert services.store.count_audit(AuditQuery(event=audit.PASSWORD_RESET_REQUEST)) == 0
 
 
+# [option: captcha=image]
 def test_a_wrong_captcha_sends_nothing_and_shows_a_new_picture(services, mail, make_user):
     if not HAS_CAPTCHA(services):
         pytest.skip("this project has no captcha")
@@ -93,3 +102,6 @@ def test_the_captcha_answer_never_reaches_the_browser(services):
     at = page("forgot_password").run()
     answer = at.session_state["_forgot_password_captcha_challenge"].answer
     assert answer not in str(at._tree) and answer not in repr(shape(at))
+
+
+# [end option: captcha=image]

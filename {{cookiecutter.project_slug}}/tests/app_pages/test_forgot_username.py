@@ -7,13 +7,19 @@ import time
 import pytest
 
 from auth.domain import recovery
-from tests.app_pages.support import errors, page, shape, solve_captcha, titles
+from tests.app_pages.support import (
+    errors,
+    page,
+    shape,
+    solve_captcha,  # [option: captcha=image]
+    titles,
+)
 
 
 def ask(email: str):
     at = page("forgot_username").run()
     next(t for t in at.text_input if t.label == "Email address").set_value(email)
-    solve_captcha(at, "forgot_username")
+    solve_captcha(at, "forgot_username")  # [option: captcha=image]
     next(b for b in at.button if b.label == "Send my username").click().run()
     assert not at.exception
     return at

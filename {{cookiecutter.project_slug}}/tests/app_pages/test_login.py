@@ -9,10 +9,16 @@ from auth.domain import passwords, users
 from auth.domain.login import FAILED_MESSAGE
 from auth.domain.sessions import start_session, token_id
 from auth.store import UserChanges
-from auth.web.captcha_field import FAILED_MESSAGE as CAPTCHA_FAILED_MESSAGE
-from auth.web.captcha_field import NEEDED_MESSAGE as CAPTCHA_NEEDED_MESSAGE
+from auth.web import captcha_field  # [option: captcha=image]
 from auth.web.routes import SESSION_PATH
-from tests.app_pages.support import errors, page, redirect_url, shape, solve_captcha, titles
+from tests.app_pages.support import (
+    errors,
+    page,
+    redirect_url,
+    shape,
+    solve_captcha,  # [option: captcha=image]
+    titles,
+)
 from tests.conftest import PASSWORD
 
 # 72 bytes: bcrypt's limit. Two passwords that share them must still differ.
@@ -22,15 +28,19 @@ assert len(PREFIX_72.encode()) == 72
 
 def stored_ticket_ids(services) -> set[str]:
     store = services.store
+    # [option: storage=yaml]
     if not hasattr(store, "engine"):  # the YAML store: its parsed sessions file
         with store._read("live") as live:
             return set(live.tickets)
+    # [end option: storage=yaml]
+    # [option: storage=sqlite,postgres]
     from sqlalchemy import select
 
     from auth.store.sql import tickets
 
     with store.engine.connect() as conn:
         return set(conn.scalars(select(tickets.c.id)))
+    # [end option: storage=sqlite,postgres]
 
 
 def submit(login: str, password: str, at=None):
@@ -43,14 +53,16 @@ def submit(login: str, password: str, at=None):
         # (Streamlit then cuts it to the field's max_chars on the server).
         by_label["Username or email"].set_value(login)
         by_label["Password"].set_value(password)
-        solve_captcha(
-            at, "sign_in"
-        )  # shown after a failure (tests/app_pages/test_signin_captcha.py)
+        # Shown after a failure (tests/app_pages/test_login_selfservice.py).
+        solve_captcha(at, "sign_in")  # [option: captcha=image]
         next(b for b in at.button if b.label == "Sign in").click().run()
         assert not at.exception
+        # [option: captcha=image]
         # Solve again when the captcha just appeared or its picture expired (clock moved).
-        if errors(at) not in ([CAPTCHA_NEEDED_MESSAGE], [CAPTCHA_FAILED_MESSAGE]):
-            break
+        if errors(at) in ([captcha_field.NEEDED_MESSAGE], [captcha_field.FAILED_MESSAGE]):
+            continue
+        # [end option: captcha=image]
+        break
     return at
 
 

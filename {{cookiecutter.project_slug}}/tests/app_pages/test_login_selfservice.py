@@ -3,16 +3,22 @@ unconfirmed-email hint."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import replace  # [option: registration=invite_only,open]
 
-import pytest
+import pytest  # [option: captcha=image]
 
-from auth.domain import passwords
+from auth.domain import passwords  # [option: captcha=image]
 from auth.domain.login import FAILED_MESSAGE, UNVERIFIED_HINT
 from auth.store import UserChanges
-from auth.web import captcha_field
-from navigation import has_page
-from tests.app_pages.support import captcha_input, errors, page, redirect_url, shape, solve_captcha
+from auth.web import captcha_field  # [option: captcha=image]
+from tests.app_pages.support import (
+    captcha_input,  # [option: captcha=image]
+    errors,
+    page,
+    redirect_url,
+    shape,  # [option: captcha=image]
+    solve_captcha,  # [option: captcha=image]
+)
 from tests.conftest import PASSWORD, token_in
 
 
@@ -20,26 +26,29 @@ def attempt(at, login: str, password: str, *, answer: str | None = None):
     fields = {t.label: t for t in at.text_input}
     fields["Username or email"].set_value(login)
     fields["Password"].set_value(password)
-    solve_captcha(at, "sign_in", answer)
+    solve_captcha(at, "sign_in", answer)  # [option: captcha=image]
     next(b for b in at.button if b.label == "Sign in").click().run()
     assert not at.exception
     return at
-
-
-@pytest.fixture
-def with_captcha(services):
-    if not captcha_field.available(services):
-        pytest.skip("this project has no captcha")
 
 
 def test_links_to_recovery_and_registration(services):
     text = " ".join(m.value for m in page("login").run().markdown)
     for label in ("Forgot your password?", "Forgot your username?"):
         assert label in text
-    # The generator deletes the registration page with registration = disabled.
-    assert ("Create an account" in text) == has_page("app_pages/register.py")
+    # [option: registration=invite_only,open]
+    assert "Create an account" in text
     services.settings = replace(services.settings, registration="disabled")
-    assert "Create an account" not in " ".join(m.value for m in page("login").run().markdown)
+    text = " ".join(m.value for m in page("login").run().markdown)
+    # [end option: registration=invite_only,open]
+    assert "Create an account" not in text
+
+
+# [option: captcha=image]
+@pytest.fixture
+def with_captcha(services):
+    if not captcha_field.available(services):
+        pytest.skip("this project has no captcha")
 
 
 def test_no_captcha_until_a_sign_in_fails(services, with_captcha, make_user):
@@ -100,6 +109,7 @@ def test_known_and_unknown_names_look_the_same_with_the_captcha(services, with_c
     assert shapes[0] == shapes[2] and shapes[1] == shapes[3]
 
 
+# [end option: captcha=image]
 def test_unconfirmed_email_hint_only_after_the_right_password_and_a_new_link(
     services, mail, make_user
 ):

@@ -8,8 +8,14 @@ import pytest
 
 from auth.domain import registration
 from auth.domain.login import authenticate
-from auth.web import captcha_field
-from tests.app_pages.support import errors, page, shape, solve_captcha, titles
+from auth.web import captcha_field  # [option: captcha=image]
+from tests.app_pages.support import (
+    errors,
+    page,
+    shape,
+    solve_captcha,  # [option: captcha=image]
+    titles,
+)
 from tests.conftest import token_in
 
 PASSWORD = "plum orbit kettle 42"
@@ -47,7 +53,7 @@ def register(at=None, *, answer: str | None = None, **override):
     if at is None:
         at = page("register").run()
     fill(at, **override)
-    solve_captcha(at, "register", answer)
+    solve_captcha(at, "register", answer)  # [option: captcha=image]
     next(b for b in at.button if b.label == "Create account").click().run()
     assert not at.exception
     return at
@@ -62,7 +68,9 @@ def test_the_form(services):
     assert by_label["Password"].proto.type == by_label["Password"].proto.PASSWORD
     assert by_label["Password"].proto.autocomplete == "new-password"
     assert "invitation" in at.caption[0].value
+    # [option: captcha=image]
     assert (captcha_field.LABEL in labels) == captcha_field.available(services)
+    # [end option: captcha=image]
 
 
 def test_an_invited_email_registers_and_can_sign_in(services):
@@ -162,6 +170,7 @@ def test_bad_input_gets_a_clear_message_and_stores_nothing(services, field, valu
     assert services.store.count_users() == 0
 
 
+# [option: captcha=image]
 def test_a_wrong_captcha_stops_the_registration(services):
     if not captcha_field.available(services):
         pytest.skip("this project has no captcha")
@@ -171,3 +180,6 @@ def test_a_wrong_captcha_stops_the_registration(services):
     assert services.store.count_users() == 0
     register(at)
     assert at.success and services.store.count_users() == 1
+
+
+# [end option: captcha=image]

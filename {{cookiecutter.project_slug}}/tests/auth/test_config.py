@@ -1,10 +1,9 @@
-import importlib.util
 import secrets
 from datetime import timedelta
 
 import pytest
 
-from auth.config import SETTINGS_FILE, ConfigError, load_settings
+from auth.config import SETTINGS_FILE, STORAGE_BACKENDS, ConfigError, load_settings
 from tests.auth.store.backends import BACKENDS
 from tests.conftest import PROJECT_DIR
 
@@ -28,13 +27,19 @@ def good_secrets(**override):
 def test_shipped_settings_file_loads_with_its_documented_defaults():
     if "{{" in SETTINGS_FILE.read_text():
         pytest.skip("template source, not a generated project: bake the template to run this")
-    # A postgres bake needs a database URL; the others ignore it.
-    settings = load_settings(good_secrets(), environ={"DATABASE_URL": "postgresql://u@h/db"})
+    environ: dict[str, str] = {}
+    environ["DATABASE_URL"] = "postgresql://u@h/db"  # [option: storage=postgres]
+    settings = load_settings(good_secrets(), environ=environ)
     assert settings.roles[0] == "admin"
     assert settings.idle_timeout == timedelta(hours=24)
     assert settings.max_failed_attempts == 5 and settings.lockout == timedelta(minutes=15)
     assert settings.min_password_length == 12 and settings.bcrypt_rounds == 12
+    # [option: storage=sqlite,postgres]
     assert settings.sqlite_path == PROJECT_DIR / "data" / "users.db"
+    # [end option: storage=sqlite,postgres]
+    # [option: storage=yaml]
+    assert settings.yaml_path == PROJECT_DIR / "data" / "config.yaml"
+    # [end option: storage=yaml]
     assert 1 <= settings.session_lifetime.days <= 30
     assert settings.storage_backend in BACKENDS  # the one chosen at generation is present
 
@@ -79,10 +84,9 @@ def test_bootstrap_admin_is_read_from_secrets(settings_file):
 
 def test_settings_file_values_are_checked(tmp_path):
     path = tmp_path / "settings.toml"
-    path.write_text('[roles]\navailable = ["editor"]\n[storage]\nsqlite_path = "db/u.db"\n')
+    path.write_text('[roles]\navailable = ["editor"]\n')
     settings = load_settings(good_secrets(), path)
     assert settings.roles == ("admin", "editor")  # admin is always there
-    assert settings.sqlite_path == tmp_path / "db" / "u.db"
     for bad in (
         "[sessions]\nlifetime_days = 0",
         "[sessions]\nlifetime_days = 31",
@@ -99,6 +103,46 @@ def test_settings_file_values_are_checked(tmp_path):
 
 
 # --- storage -----------------------------------------------------------------------------
+
+
+def _storage(tmp_path, table: str, secrets_extra=None, environ=None):
+    path = tmp_path / "settings.toml"
+    path.write_text(f"[storage]\n{table}\n")
+    return load_settings(good_secrets(**(secrets_extra or {})), path, environ=environ or {})
+
+
+# [option: storage=sqlite,postgres]
+def test_storage_defaults_to_sqlite_with_a_path_relative_to_the_settings_file(tmp_path):
+    settings = _storage(tmp_path, 'sqlite_path = "users/u.db"')
+    assert settings.storage_backend == "sqlite"
+    assert settings.database_url is None  # [option: storage=postgres]
+    assert settings.sqlite_path == tmp_path / "users" / "u.db"
+    assert settings.storage_location == f"SQLite file {tmp_path / 'users' / 'u.db'}"
+    assert _storage(tmp_path, "").sqlite_path == tmp_path / "data" / "users.db"
+    with pytest.raises(ConfigError, match=r"\[storage\] sqlite_path"):
+        _storage(tmp_path, "sqlite_path = 3")
+
+
+# [end option: storage=sqlite,postgres]
+# [option: storage=yaml]
+def test_storage_defaults_to_yaml_with_a_path_relative_to_the_settings_file(tmp_path):
+    settings = _storage(tmp_path, 'yaml_path = "users/config.yaml"')
+    assert settings.storage_backend == "yaml"
+    assert settings.yaml_path == tmp_path / "users" / "config.yaml"
+    assert settings.storage_location == f"YAML file {tmp_path / 'users' / 'config.yaml'}"
+    assert _storage(tmp_path, "").yaml_path == tmp_path / "data" / "config.yaml"
+    with pytest.raises(ConfigError, match=r"\[storage\] yaml_path"):
+        _storage(tmp_path, "yaml_path = 3")
+
+
+# [end option: storage=yaml]
+def test_a_backend_this_project_was_generated_without_is_refused(tmp_path):
+    for backend in ["mongodb", *({"sqlite", "yaml", "postgres"} - set(STORAGE_BACKENDS))]:
+        with pytest.raises(ConfigError, match=r"\[storage\] backend must be one of"):
+            _storage(tmp_path, f'backend = "{backend}"')
+
+
+# [option: storage=postgres]
 PG_FIELDS = {
     "dialect": "postgresql",
     "host": "db.example.com",
@@ -110,34 +154,6 @@ PG_FIELDS = {
 }
 
 
-def _storage(tmp_path, table: str, secrets_extra=None, environ=None):
-    path = tmp_path / "settings.toml"
-    path.write_text(f"[storage]\n{table}\n")
-    return load_settings(good_secrets(**(secrets_extra or {})), path, environ=environ or {})
-
-
-def test_storage_defaults_to_sqlite_with_paths_relative_to_the_settings_file(tmp_path):
-    settings = _storage(tmp_path, 'yaml_path = "users/config.yaml"')
-    assert settings.storage_backend == "sqlite" and settings.database_url is None
-    assert settings.sqlite_path == tmp_path / "data" / "users.db"
-    assert settings.yaml_path == tmp_path / "users" / "config.yaml"
-    assert settings.storage_location == f"SQLite file {tmp_path / 'data' / 'users.db'}"
-    assert _storage(tmp_path, 'backend = "yaml"').storage_backend == "yaml"
-
-
-def test_unknown_backend_or_bad_path_is_refused_naming_the_key(tmp_path):
-    with pytest.raises(ConfigError, match=r"\[storage\] backend must be one of"):
-        _storage(tmp_path, 'backend = "mongodb"')
-    with pytest.raises(ConfigError, match=r"\[storage\] sqlite_path"):
-        _storage(tmp_path, "sqlite_path = 3")
-
-
-needs_sqlalchemy = pytest.mark.skipif(
-    importlib.util.find_spec("sqlalchemy") is None, reason="PostgreSQL URLs need SQLAlchemy"
-)
-
-
-@needs_sqlalchemy
 def test_postgres_url_from_connections_sql_fields(tmp_path):
     settings = _storage(tmp_path, 'backend = "postgres"', {"connections": {"sql": PG_FIELDS}})
     assert settings.database_url == (
@@ -147,7 +163,6 @@ def test_postgres_url_from_connections_sql_fields(tmp_path):
     assert "s3cret" not in repr(settings)
 
 
-@needs_sqlalchemy
 def test_postgres_url_from_secrets_wins_over_database_url(tmp_path):
     url = "postgresql://app:pw@from-secrets/portal"
     settings = _storage(
@@ -163,7 +178,6 @@ def test_postgres_url_from_secrets_wins_over_database_url(tmp_path):
     assert only_env.database_url == "postgres://a:b@env/db"
 
 
-@needs_sqlalchemy
 @pytest.mark.parametrize(
     "sql, message",
     [
@@ -189,14 +203,15 @@ def test_bad_postgres_settings_name_the_key_never_the_password(tmp_path, sql, me
     assert "s3cret" not in str(exc.value)
 
 
-@needs_sqlalchemy
 def test_a_bad_database_url_variable_is_named(tmp_path):
     with pytest.raises(ConfigError, match="DATABASE_URL environment variable is not") as exc:
         _storage(tmp_path, 'backend = "postgres"', environ={"DATABASE_URL": "::s3cret::"})
     assert "s3cret" not in str(exc.value)
 
 
-def test_a_backend_this_project_was_generated_without_is_a_clear_error(tmp_path, monkeypatch):
+# [end option: storage=postgres]
+# [option: storage=yaml]
+def test_a_backend_module_missing_from_the_project_is_a_clear_error(tmp_path, monkeypatch):
     import sys
 
     from auth.store import open_store
@@ -205,3 +220,6 @@ def test_a_backend_this_project_was_generated_without_is_a_clear_error(tmp_path,
     monkeypatch.setitem(sys.modules, "auth.store.yaml_store", None)  # as if deleted
     with pytest.raises(ConfigError, match='backend "yaml", but this project was generated without'):
         open_store(settings)
+
+
+# [end option: storage=yaml]

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from auth.config import ConfigError, load_settings
+from auth.config import CAPTCHA_KINDS, REGISTRATION_MODES, ConfigError, load_settings
 
 
 def good_secrets(**extra):
@@ -29,7 +29,9 @@ def test_defaults(tmp_path):
     assert settings.base_url == "http://localhost:8501"
     assert settings.smtp is None and not settings.email_verification_required
     assert settings.reset_link_lifetime == timedelta(hours=1)
-    assert settings.registration == "invite_only" and settings.default_roles == ()
+    assert settings.registration == REGISTRATION_MODES[0]
+    assert settings.default_roles == ()  # [option: registration=invite_only,open]
+    assert settings.captcha == CAPTCHA_KINDS[0]
     assert settings.emails_per_account_per_hour == 3
 
 
@@ -85,6 +87,7 @@ def test_bad_smtp_settings_refuse_to_start(tmp_path, smtp, message):
         load(tmp_path, smtp=smtp)
 
 
+# [option: registration=invite_only,open]
 def test_registration_settings(tmp_path):
     settings = load(
         tmp_path,
@@ -97,12 +100,29 @@ def test_registration_settings(tmp_path):
     assert not settings.require_email_verification
 
 
+# [end option: registration=invite_only,open]
+def test_options_this_project_was_generated_without_refuse_to_start(tmp_path):
+    """Registration modes and captcha kinds need code the generator kept only for those chosen."""
+    for mode in {"invite_only", "open", "disabled"} - set(REGISTRATION_MODES):
+        with pytest.raises(ConfigError, match=r"\[registration\] mode must be one of"):
+            load(tmp_path, f'[registration]\nmode = "{mode}"')
+    for kind in {"image", "none"} - set(CAPTCHA_KINDS):
+        with pytest.raises(ConfigError, match=r"\[captcha\] kind must be one of"):
+            load(tmp_path, f'[captcha]\nkind = "{kind}"')
+    for mode in REGISTRATION_MODES:
+        assert load(tmp_path, f'[registration]\nmode = "{mode}"').registration == mode
+    for kind in CAPTCHA_KINDS:
+        assert load(tmp_path, f'[captcha]\nkind = "{kind}"').captcha == kind
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
         ('[registration]\nmode = "everyone"', "mode"),
+        # [option: registration=invite_only,open]
         ('[registration]\ndefault_roles = ["admin"]', "admin"),
         ('[registration]\ndefault_roles = ["wizard"]', "unknown roles"),
+        # [end option: registration=invite_only,open]
         ('[captcha]\nkind = "audio"', "kind"),
         ("[recovery]\nreset_link_minutes = 0", "reset_link_minutes"),
     ],

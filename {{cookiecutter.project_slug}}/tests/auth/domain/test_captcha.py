@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
-captcha = pytest.importorskip(
-    "auth.domain.captcha", reason="this project was made without a captcha"
-)
+from auth.domain import captcha
 
 
 def test_a_challenge_is_a_random_code_and_a_png(clock):

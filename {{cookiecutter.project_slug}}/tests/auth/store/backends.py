@@ -1,40 +1,26 @@
 """The store backends this project has, and how tests open each one.
 
-A backend is tested when its module exists: the template's post-generation
-hook deletes the modules of backends that were not chosen. `StoreSpec` is
-picklable so that tests can reopen the same store in other processes.
+`StoreSpec` is picklable so that tests can reopen the same store in other processes.
 """
 
 from __future__ import annotations
 
-import atexit
-import importlib.util
-import os
-import secrets
+import atexit  # [option: storage=postgres]
+import os  # [option: storage=postgres]
+import secrets  # [option: storage=postgres]
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
+import pytest  # [option: storage=postgres]
 
 from auth.store import Store
 
-
-def _has(module: str) -> bool:
-    return importlib.util.find_spec(module) is not None
-
-
-def available_backends() -> list[str]:
-    backends = []
-    if _has("auth.store.sql"):
-        backends.append("sqlite")
-    if _has("auth.store.postgres"):
-        backends.append("postgres")
-    if _has("auth.store.yaml_store"):
-        backends.append("yaml")
-    return backends
-
-
-BACKENDS = available_backends()
+# Every backend this project was generated with (a PostgreSQL project tests SQLite too).
+BACKENDS = [
+    "sqlite",  # [option: storage=sqlite,postgres]
+    "postgres",  # [option: storage=postgres]
+    "yaml",  # [option: storage=yaml]
+]
 
 
 @dataclass(frozen=True)
@@ -46,34 +32,47 @@ class StoreSpec:
 
     def open(self) -> Store:
         """A new store object on this location (each process opens its own)."""
+        # [option: storage=sqlite,postgres]
         if self.backend == "sqlite":
             from auth.store.sql import SQLStore, sqlite_engine
 
             return SQLStore(sqlite_engine(Path(self.location)))
+        # [end option: storage=sqlite,postgres]
+        # [option: storage=postgres]
         if self.backend == "postgres":
             from auth.store.postgres import postgres_store
 
             return postgres_store(self.location)
+        # [end option: storage=postgres]
+        # [option: storage=yaml]
         if self.backend == "yaml":
             from auth.store.yaml_store import YAMLStore
 
             return YAMLStore(Path(self.location))
+        # [end option: storage=yaml]
         raise AssertionError(self.backend)
 
 
 def new_spec(backend: str, tmp_path: Path) -> StoreSpec:
     """A fresh, empty location for `backend` (the schema is not yet created)."""
+    # [option: storage=sqlite,postgres]
     if backend == "sqlite":
         return StoreSpec("sqlite", str(tmp_path / "users.db"))
+    # [end option: storage=sqlite,postgres]
+    # [option: storage=yaml]
     if backend == "yaml":
         return StoreSpec("yaml", str(tmp_path / "config.yaml"))
+    # [end option: storage=yaml]
+    # [option: storage=postgres]
     if backend == "postgres":
         url = _test_database()
         _empty_tables(url)
         return StoreSpec("postgres", url)
+    # [end option: storage=postgres]
     raise AssertionError(backend)
 
 
+# [option: storage=postgres]
 # --- PostgreSQL: one database per test run, emptied before each test ---------------------
 
 POSTGRES_URL_VARIABLE = "STAUTH_TEST_POSTGRES_URL"
@@ -151,3 +150,6 @@ def _drop_database(server, name: str) -> None:
         pass
     finally:
         admin.dispose()
+
+
+# [end option: storage=postgres]

@@ -14,18 +14,23 @@ from sqlalchemy import inspect, text
 from auth.store import NewUser
 from auth.store.migrate import current_revision, head_revision, upgrade
 from auth.store.sql import SQLStore, metadata, sqlite_engine
-from tests.auth.store.backends import BACKENDS, new_postgres_database
+from tests.auth.store.backends import (
+    BACKENDS,
+    new_postgres_database,  # [option: storage=postgres]
+)
 
 SQL_BACKENDS = [b for b in BACKENDS if b in ("sqlite", "postgres")]
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 
 
 def _engine(backend: str, tmp_path):
-    if backend == "sqlite":
-        return sqlite_engine(tmp_path / "users.db")
-    from auth.store.postgres import postgres_engine
+    # [option: storage=postgres]
+    if backend == "postgres":
+        from auth.store.postgres import postgres_engine
 
-    return postgres_engine(new_postgres_database("migrate"))
+        return postgres_engine(new_postgres_database("migrate"))
+    # [end option: storage=postgres]
+    return sqlite_engine(tmp_path / "users.db")
 
 
 @pytest.fixture(params=SQL_BACKENDS)
@@ -36,10 +41,12 @@ def engine(request, tmp_path):
 
 
 def _store(engine) -> SQLStore:
+    # [option: storage=postgres]
     if engine.dialect.name == "postgresql":
         from auth.store.postgres import is_retryable
 
         return SQLStore(engine, retryable=is_retryable)
+    # [end option: storage=postgres]
     return SQLStore(engine)
 
 
@@ -135,15 +142,20 @@ def test_every_migration_can_be_undone_and_redone(engine):
     assert upgrade(engine) == head_revision()
 
 
-def _migrate(url_or_path: str, barrier) -> None:
+def _open(url_or_path: str) -> SQLStore:
+    # [option: storage=postgres]
     if url_or_path.startswith("postgresql"):
         from auth.store.postgres import postgres_store
 
-        store = postgres_store(url_or_path)
-    else:
-        from pathlib import Path
+        return postgres_store(url_or_path)
+    # [end option: storage=postgres]
+    from pathlib import Path
 
-        store = SQLStore(sqlite_engine(Path(url_or_path)))
+    return SQLStore(sqlite_engine(Path(url_or_path)))
+
+
+def _migrate(url_or_path: str, barrier) -> None:
+    store = _open(url_or_path)
     barrier.wait(60)
     store.create_schema()
 

@@ -16,12 +16,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import yaml
 
-pytest.importorskip("auth.store.yaml_store", reason="this project does not use the YAML store")
-
-from auth.domain import passwords  # noqa: E402
-from auth.store import AuditEvent, NewUser, Session, Ticket, UserChanges, stauth_format  # noqa: E402
-from auth.store.yaml_store import StoreFileError, YAMLStore  # noqa: E402
-from tests.auth.store.test_stauth_format import HASH_OF_WALNUT, SAMPLE  # noqa: E402
+from auth.domain import passwords
+from auth.store import AuditEvent, NewUser, Session, Ticket, UserChanges, stauth_format
+from auth.store.yaml_store import StoreFileError, YAMLStore
+from tests.auth.store.test_stauth_format import HASH_OF_WALNUT, SAMPLE
 
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 PEPPER = "a pepper only these tests know, long enough"
