@@ -226,7 +226,7 @@ def _default_captcha() -> str:
 
 
 def _choice(table: Mapping[str, Any], key: str, default: str, allowed: tuple[str, ...]) -> str:
-    value = table.get(key, default)
+    value: str = table.get(key, default)
     if value not in allowed:
         raise ConfigError(f"settings.toml: {key} must be one of {', '.join(allowed)}")
     return value
@@ -248,7 +248,7 @@ def _base_url(raw: Mapping[str, Any], secrets: Mapping[str, Any]) -> str:
         raise ConfigError(
             "[app] base_url must be the app's public address, like https://portal.example.com"
         )
-    return value.rstrip("/")
+    return str(value).rstrip("/")  # a str: checked above
 
 
 def _smtp(secrets: Mapping[str, Any]) -> SmtpSettings | None:

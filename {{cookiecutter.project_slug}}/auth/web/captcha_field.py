@@ -19,17 +19,23 @@ failed attempt already shows the new picture:
 from __future__ import annotations
 
 import importlib.util
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from auth.web.services import get_services
+
+if TYPE_CHECKING:
+    from streamlit.delta_generator import DeltaGenerator
+
+    from auth.domain.services import Services
 
 NEEDED_MESSAGE = "Please also type the characters in the picture."
 FAILED_MESSAGE = "The characters did not match the picture. Please try the new one."
 LABEL = "Type the characters in the picture"
 
 
-def available(services=None) -> bool:
+def available(services: Services | None = None) -> bool:
     services = services or get_services()
     return (
         services.settings.captcha == "image"
@@ -38,9 +44,9 @@ def available(services=None) -> bool:
 
 
 class CaptchaField:
-    def __init__(self, key: str, enabled: bool):
+    def __init__(self, key: str, enabled: bool) -> None:
         self.key, self.enabled = key, enabled
-        self._slot = None
+        self._slot: DeltaGenerator | None = None
         self._typed = ""
         if enabled:
             self._slot = st.empty()
@@ -63,7 +69,7 @@ class CaptchaField:
 
     def draw(self) -> None:
         """Show the picture of the live challenge, drawing a new one when needed."""
-        if not self.enabled:
+        if not self.enabled or self._slot is None:  # the slot exists when enabled
             return
         from auth.domain import captcha
 
