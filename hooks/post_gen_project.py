@@ -258,7 +258,7 @@ def remove_unchosen(
 # its tests or the app in place: never part of a new project. Caches go at any
 # depth; the store only at the top (settings.toml's data/users.db), so that a
 # folder such as tests/data/ is kept.
-DEVELOPMENT_LEFTOVERS = ("__pycache__", ".pytest_cache", ".ruff_cache")
+DEVELOPMENT_LEFTOVERS = ("__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache")
 LOCAL_STORE_DIR = "data"
 
 

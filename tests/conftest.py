@@ -25,7 +25,15 @@ TEMPLATE_DIR = REPO_ROOT / "{{cookiecutter.project_slug}}"
 QUESTIONS = json.loads((REPO_ROOT / "cookiecutter.json").read_text(encoding="utf-8"))
 PASSWORD_RE = re.compile(r"One-time password: (\S+)")
 # Local caches that may sit in a working copy; a clone never has them.
-CACHE_PATTERNS = (".git", ".venv", "__pycache__", "*.pyc", ".pytest_cache", ".ruff_cache")
+CACHE_PATTERNS = (
+    ".git",
+    ".venv",
+    "__pycache__",
+    "*.pyc",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".mypy_cache",
+)
 
 
 def questions() -> list[str]:

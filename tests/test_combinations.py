@@ -26,7 +26,7 @@ import pytest
 from tests.conftest import QUESTIONS, REPO_ROOT, explain, run
 
 LEFTOVERS = (b"{{ cookiecutter", b"{{cookiecutter", b"{%", b"{#")
-SKIP_DIRS = {"__pycache__", ".pytest_cache", ".ruff_cache"}
+SKIP_DIRS = {"__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache"}
 
 
 def choices() -> dict[str, list[object]]:

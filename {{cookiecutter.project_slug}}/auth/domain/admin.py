@@ -495,7 +495,7 @@ def import_users_csv(
     text: str,
     *,
     apply: bool = False,
-    progress: Callable[[float], None] | None = None,
+    progress: Callable[[float], object] | None = None,
     ip: str = "",
 ) -> ImportReport:
     """Check (dry run) or create the users of a CSV file, reporting each row.

@@ -10,14 +10,12 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 from auth.domain import audit
 from auth.store import Session, Ticket, User
 
 if TYPE_CHECKING:
-    from typing_extensions import TypeIs
-
     from auth.domain.services import Services
 
 TICKET_LIFETIME = timedelta(seconds=60)
@@ -46,7 +44,7 @@ def token_id(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def plausible_token(token: object) -> TypeIs[str]:
+def plausible_token(token: object) -> TypeGuard[str]:
     """A non-empty string of sane length: worth a look-up in the store."""
     return isinstance(token, str) and 0 < len(token) <= MAX_TOKEN_CHARS
 
