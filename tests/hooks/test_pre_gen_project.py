@@ -32,7 +32,7 @@ def test_the_defaults_are_valid():
 
 PROVIDERS = ("google", "microsoft", "okta", "auth0", "generic")
 
-GOOD = {
+GOOD: dict[str, list[object]] = {
     "project_name": ["Team Portal", "x", "Café Überblick", 'Quote "and" back\\slash', "n" * 80],
     "project_slug": ["team_portal", "a", "app2", "a" * 64, "match"],
     "description": ["", "A Streamlit app.", "d" * 200],
@@ -55,7 +55,7 @@ GOOD = {
     **{f"oidc_{name}": [True, False] for name in PROVIDERS},
 }
 
-BAD = {
+BAD: dict[str, list[object]] = {
     "project_name": [
         "",
         "   ",

@@ -402,7 +402,8 @@ def _url_from_fields(section: Mapping[str, Any]) -> str:
         database=section["database"],
         query=dict(query),
     )
-    return url.render_as_string(hide_password=False)
+    rendered: str = url.render_as_string(hide_password=False)
+    return rendered
 
 
 def _checked_url(url: str, where: str) -> str:

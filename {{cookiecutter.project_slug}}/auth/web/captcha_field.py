@@ -62,16 +62,16 @@ class CaptchaField:
         """Check the typed answer against the challenge shown, once: it is used up either way."""
         if not self.enabled:
             return True
-        from auth.domain import captcha
+        import auth.domain.captcha as captcha  # absent from projects without a captcha
 
         challenge = st.session_state.pop(self._challenge_key, None)
-        return captcha.check(challenge, self._typed, get_services().now())
+        return bool(captcha.check(challenge, self._typed, get_services().now()))
 
     def draw(self) -> None:
         """Show the picture of the live challenge, drawing a new one when needed."""
         if not self.enabled or self._slot is None:  # the slot exists when enabled
             return
-        from auth.domain import captcha
+        import auth.domain.captcha as captcha  # absent from projects without a captcha
 
         now = get_services().now()
         challenge = st.session_state.get(self._challenge_key)
