@@ -9,6 +9,8 @@ JSON surrogate pairs such as ``\\ud83d\\ude80``, which TOML rejects.
 
 from __future__ import annotations
 
+from typing import Any
+
 from cookiecutter.utils import simple_filter
 
 _ESCAPES = {
@@ -51,7 +53,7 @@ def toml(value: object) -> str:
     return toml_value(value)
 
 
-def chosen_option_values(context: dict) -> dict[str, str]:
+def chosen_option_values(context: dict[str, Any]) -> dict[str, str]:
     """The chosen value of every option in cookiecutter.json's ``_options`` table.
 
     A choice question's answer, or "yes"/"no" for an option derived from yes/no
@@ -68,6 +70,6 @@ def chosen_option_values(context: dict) -> dict[str, str]:
 
 
 @simple_filter
-def chosen_options(context: dict) -> dict[str, str]:
+def chosen_options(context: dict[str, Any]) -> dict[str, str]:
     """``{% set chosen = cookiecutter|chosen_options %}``: each option's chosen value."""
     return chosen_option_values(context)

@@ -27,6 +27,7 @@ import sys
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 # The one line Jinja fills in. Nothing else in this file may contain Jinja syntax.
 RENDERED_CONTEXT = r"""{{ cookiecutter|tojson }}"""
@@ -48,7 +49,8 @@ SECRETS_HEADER = """\
 def read_context(rendered: str = RENDERED_CONTEXT) -> dict[str, object]:
     """The whole context cookiecutter rendered into this file, private keys included."""
     try:
-        return json.loads(rendered)
+        context: dict[str, object] = json.loads(rendered)
+        return context
     except json.JSONDecodeError as error:
         raise RuntimeError("this hook only runs after cookiecutter has rendered it") from error
 
@@ -58,7 +60,7 @@ def read_answers(rendered: str = RENDERED_CONTEXT) -> dict[str, object]:
     return {key: value for key, value in read_context(rendered).items() if not key.startswith("_")}
 
 
-def read_options(rendered: str = RENDERED_CONTEXT) -> dict[str, dict]:
+def read_options(rendered: str = RENDERED_CONTEXT) -> dict[str, dict[str, Any]]:
     """The `_options` table of cookiecutter.json, as cookiecutter passed it on."""
     options = read_context(rendered).get("_options")
     if not isinstance(options, dict):
@@ -170,21 +172,21 @@ class OptionError(Exception):
     """The `_options` table or an option marker is wrong: a template bug, so the bake stops."""
 
 
-def chosen_values(answers: dict[str, object], options: dict[str, dict]) -> dict[str, str]:
+def chosen_values(answers: dict[str, object], options: dict[str, dict[str, Any]]) -> dict[str, str]:
     """The chosen value of every option in the table."""
     chosen = {}
     for name, spec in options.items():
         if "any_of" in spec:
             value = "yes" if any(answers[question] is True for question in spec["any_of"]) else "no"
         else:
-            value = answers[name]
+            value = str(answers[name])
         if value not in spec["values"]:
             raise OptionError(f"{name}: {value!r} is not a value of the _options table")
         chosen[name] = str(value)
     return chosen
 
 
-def unchosen_files(chosen: dict[str, str], options: dict[str, dict]) -> list[str]:
+def unchosen_files(chosen: dict[str, str], options: dict[str, dict[str, Any]]) -> list[str]:
     """The files of every value not chosen, minus those the chosen value also lists."""
     paths: set[str] = set()
     for name, spec in options.items():
@@ -227,7 +229,7 @@ _REMOVED = None  # where lines were taken out (blank lines around it are merged)
 
 
 def _condition(
-    name: str, values: str, options: dict[str, dict], where: str
+    name: str, values: str, options: dict[str, dict[str, Any]], where: str
 ) -> tuple[str, frozenset[str]]:
     if name not in options:
         raise OptionError(f"{where}: unknown option {name!r} in marker")
@@ -239,7 +241,7 @@ def _condition(
 
 
 def strip_markers(
-    text: str, chosen: dict[str, str], options: dict[str, dict], where: str = "<text>"
+    text: str, chosen: dict[str, str], options: dict[str, dict[str, Any]], where: str = "<text>"
 ) -> str:
     """``text`` without the blocks of unchosen option values and without marker lines."""
     out: list[str | None] = []
@@ -248,7 +250,7 @@ def strip_markers(
         at = f"{where}:{number}"
         kept = all(keep for _, _, keep in stack)
         if opened := OPEN_RE.match(line):
-            name, values = _condition(*opened.groups(), options, at)
+            name, values = _condition(opened[1], opened[2], options, at)
             stack.append((f"{opened[1]}={opened[2]}", (name, values), chosen[name] in values))
             out.append(_REMOVED)
         elif closed := CLOSE_RE.match(line):
@@ -287,8 +289,9 @@ def _merge_blank_lines(lines: list[str | None]) -> str:
             result.append(line)
             index += 1
             continue
-        runs, run, removed = [], 0, False  # a stretch of blank and removed lines
-        while index < len(lines) and (lines[index] is None or not lines[index].strip()):
+        runs: list[int] = []  # a stretch of blank and removed lines
+        run, removed = 0, False
+        while index < len(lines) and not (lines[index] or "").strip():
             if lines[index] is None:
                 removed = True
                 runs.append(run)
@@ -304,7 +307,7 @@ def _merge_blank_lines(lines: list[str | None]) -> str:
 
 
 def strip_option_markers(
-    project_dir: Path, chosen: dict[str, str], options: dict[str, dict]
+    project_dir: Path, chosen: dict[str, str], options: dict[str, dict[str, Any]]
 ) -> None:
     """Strip the markers of every Python file in the project (see `strip_markers`)."""
     for path in sorted(project_dir.rglob("*.py")):
@@ -315,7 +318,7 @@ def strip_option_markers(
 
 
 def remove_unchosen(
-    answers: dict[str, object], options: dict[str, dict], project_dir: Path
+    answers: dict[str, object], options: dict[str, dict[str, Any]], project_dir: Path
 ) -> None:
     """Delete the files of the values not chosen and the code marked for them."""
     chosen = chosen_values(answers, options)
@@ -327,7 +330,7 @@ def remove_unchosen(
 # its tests or the app in place: never part of a new project. Caches go at any
 # depth; the store only at the top (settings.toml's data/users.db), so that a
 # folder such as tests/data/ is kept.
-DEVELOPMENT_LEFTOVERS = ("__pycache__", ".pytest_cache", ".ruff_cache")
+DEVELOPMENT_LEFTOVERS = ("__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache")
 LOCAL_STORE_DIR = "data"
 
 

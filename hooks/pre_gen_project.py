@@ -25,6 +25,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Callable
+from typing import Any
 
 # The one line Jinja fills in. Nothing else in this file may contain Jinja syntax.
 RENDERED_CONTEXT = r"""{{ cookiecutter|tojson }}"""
@@ -90,7 +91,8 @@ _REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 def read_context(rendered: str = RENDERED_CONTEXT) -> dict[str, object]:
     """The whole context cookiecutter rendered into this file, private keys included."""
     try:
-        return json.loads(rendered)
+        context: dict[str, object] = json.loads(rendered)
+        return context
     except json.JSONDecodeError as error:
         raise RuntimeError("this hook only runs after cookiecutter has rendered it") from error
 
@@ -100,7 +102,7 @@ def read_answers(rendered: str = RENDERED_CONTEXT) -> dict[str, object]:
     return {key: value for key, value in read_context(rendered).items() if not key.startswith("_")}
 
 
-def read_options(rendered: str = RENDERED_CONTEXT) -> dict[str, dict]:
+def read_options(rendered: str = RENDERED_CONTEXT) -> dict[str, dict[str, Any]]:
     """The `_options` table of cookiecutter.json, as cookiecutter passed it on."""
     options = read_context(rendered).get("_options")
     if not isinstance(options, dict):
@@ -291,7 +293,9 @@ def _yes_no(field: str) -> Callable[[object], list[str]]:
     return check
 
 
-def option_validators(options: dict[str, dict]) -> dict[str, Callable[[object], list[str]]]:
+def option_validators(
+    options: dict[str, dict[str, Any]],
+) -> dict[str, Callable[[object], list[str]]]:
     """One ``validate_<question>`` per choice or yes/no question named in the table."""
     checks: dict[str, Callable[[object], list[str]]] = {}
     for name, spec in options.items():
@@ -302,12 +306,12 @@ def option_validators(options: dict[str, dict]) -> dict[str, Callable[[object], 
     return checks
 
 
-def validators(options: dict[str, dict]) -> dict[str, Callable[[object], list[str]]]:
+def validators(options: dict[str, dict[str, Any]]) -> dict[str, Callable[[object], list[str]]]:
     """Every question's validator, in question order (free text first, then options)."""
     return VALIDATORS | option_validators(options)
 
 
-def validate(answers: dict[str, object], options: dict[str, dict]) -> list[str]:
+def validate(answers: dict[str, object], options: dict[str, dict[str, Any]]) -> list[str]:
     """Every problem with the answers, in question order; empty when all is well."""
     problems = table_problems(options)
     if problems:

@@ -27,7 +27,15 @@ QUESTIONS = json.loads((REPO_ROOT / "cookiecutter.json").read_text(encoding="utf
 OPTIONS: dict = QUESTIONS["_options"]
 PASSWORD_RE = re.compile(r"One-time password: (\S+)")
 # Local caches that may sit in a working copy; a clone never has them.
-CACHE_PATTERNS = (".git", ".venv", "__pycache__", "*.pyc", ".pytest_cache", ".ruff_cache")
+CACHE_PATTERNS = (
+    ".git",
+    ".venv",
+    "__pycache__",
+    "*.pyc",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".mypy_cache",
+)
 
 
 def questions() -> list[str]:

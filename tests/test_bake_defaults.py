@@ -25,7 +25,7 @@ ALWAYS = [
     "settings.toml",
 ]
 # Local caches that may sit in a working copy of the template; never in a clone.
-CACHE_DIRS = {"__pycache__", ".pytest_cache", ".ruff_cache", ".venv"}
+CACHE_DIRS = {"__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache", ".venv"}
 LEFTOVERS = [b"{{ cookiecutter", b"{{cookiecutter", b"{%", b"cookiecutter."]
 
 

@@ -37,8 +37,8 @@ LINK_RE = re.compile(r"https?://\S+/verify_email\?token=\S+")
 
 
 @pytest.fixture
-def mailbox() -> Iterator[list]:
-    """A real SMTP server on 127.0.0.1; yields the list its messages arrive in."""
+def mailbox() -> Iterator[tuple[list, int]]:
+    """A real SMTP server on 127.0.0.1; yields the list its messages arrive in and its port."""
     if importlib.util.find_spec("aiosmtpd") is None:
         if is_ci():
             pytest.fail("CI=true and aiosmtpd is missing: pip install -r requirements-dev.txt")

@@ -1,8 +1,10 @@
-"""Every combination of generation choices bakes and lints clean; a covering set runs its tests.
+"""Every combination of generation choices bakes, lints and type-checks clean; a covering
+set runs its tests.
 
 Baking all combinations is cheap (a second or so each, two at a time), so
 every one is baked, checked for leftover template syntax, for dependencies
-missing from the shared test environment, and linted with one ruff call.
+missing from the shared test environment, linted with one ruff call and
+type-checked with mypy (once per distinct Python tree).
 Running a generated test suite costs a minute, so suites run for a
 pairwise-covering set: every pair of values of any two options appears in at
 least one row (`test_rows_cover_every_pair_of_choices` proves it); the rows
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import hashlib
 import itertools
 import json
 import os
@@ -24,13 +27,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import QUESTIONS, REPO_ROOT, explain, run
+from tests.conftest import QUESTIONS, REPO_ROOT, TEMPLATE_DIR, explain, run
 from tests.option_traces import traces
 
 # Template syntax that must never reach a project: Jinja, and the option markers
 # that the post-generation hook strips from Python files.
 LEFTOVERS = (b"{{ cookiecutter", b"{{cookiecutter", b"{%", b"{#", b"[option:", b"[end option:")
-SKIP_DIRS = {"__pycache__", ".pytest_cache", ".ruff_cache"}
+SKIP_DIRS = {"__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache"}
 
 
 def choices() -> dict[str, list[object]]:
@@ -221,7 +224,7 @@ def _missing_imports(project: Path) -> list[str]:
             continue
         for node in ast.walk(_parsed(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
-                imported = [(alias.name, None) for alias in node.names]
+                imported: list[tuple[str, str | None]] = [(a.name, None) for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 imported = [(node.module, alias.name) for alias in node.names]
             else:
@@ -263,6 +266,93 @@ def test_the_covering_rows_name_no_module_or_setting_of_an_unchosen_option(every
         project = every_bake[json.dumps(row, sort_keys=True)]
         problems += [f"{row_id(row)}: {trace}" for trace in traces(project, row)]
     assert not problems, "\n".join(problems[:40])
+
+
+# --- the template and every combination: types ------------------------------------------
+
+
+def _typed_sources(project: Path) -> dict[str, bytes]:
+    """What mypy reads of a project: its Python files and pyproject.toml (its settings)."""
+    return {
+        path.relative_to(project).as_posix(): path.read_bytes()
+        for path in sorted(project.rglob("*"))
+        if path.is_file()
+        and (path.suffix == ".py" or path.name == "pyproject.toml")
+        and not SKIP_DIRS & set(path.relative_to(project).parts)
+    }
+
+
+def _mirror(sources: dict[str, bytes], folder: Path) -> None:
+    """Make `folder` hold exactly `sources`, writing only the files that differ: mypy's
+    cache then stays valid for every module whose file and imports did not change."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in [p for p in folder.rglob("*") if p.is_file()]:
+        if path.relative_to(folder).as_posix() not in sources:
+            path.unlink()
+    for name, data in sources.items():
+        path = folder / name
+        if not path.is_file() or path.read_bytes() != data:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+    for path in sorted(folder.rglob("*"), reverse=True):
+        if path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+
+
+def _file_digests(tree: dict[str, bytes]) -> dict[str, str]:
+    return {name: hashlib.sha256(data).hexdigest() for name, data in tree.items()}
+
+
+def _digest(files: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(sorted(files.items())).encode()).hexdigest()
+
+
+def _nearest_first(start: dict[str, str], trees: list[dict[str, str]]) -> list[int]:
+    """An order of `trees` (path -> digest) where each differs little from the one before."""
+    files = [set(tree.items()) for tree in trees]
+    order: list[int] = []
+    left = set(range(len(trees)))
+    current = set(start.items())
+    while left:
+        nearest = min(left, key=lambda i: (len(current ^ files[i]), i))
+        order.append(nearest)
+        left.remove(nearest)
+        current = files[nearest]
+    return order
+
+
+def test_the_template_and_every_combination_type_check(every_bake, template_repo, tmp_path):
+    """mypy, with the project's own settings (pyproject.toml), is clean on the unrendered
+    template folder and on every combination.
+
+    Most combinations differ only outside Python (settings.toml, requirements), so each
+    distinct Python tree is checked once. The trees are checked one after the other in
+    one folder with one mypy cache, nearest first: a run re-checks only the modules that
+    changed since the previous tree, and what depends on them.
+    """
+    template = _typed_sources(template_repo / TEMPLATE_DIR.name)
+    trees: dict[str, dict[str, bytes]] = {}  # the digest of a tree -> the tree
+    groups: dict[str, list[str]] = {}  # the digest of a tree -> the answers that make it
+    for answers, project in every_bake.items():
+        tree = _typed_sources(project)
+        key = _digest(_file_digests(tree))
+        trees.setdefault(key, tree)
+        groups.setdefault(key, []).append(answers)
+    keys = list(trees)
+    order = _nearest_first(_file_digests(template), [_file_digests(trees[k]) for k in keys])
+    checks = [("the template folder", template)] + [
+        (f"{len(groups[keys[i]])} combination(s) like {groups[keys[i]][0]}", trees[keys[i]])
+        for i in order
+    ]
+    folder, cache = tmp_path / "project", tmp_path / "mypy_cache"
+    failures = []
+    for label, tree in checks:
+        _mirror(tree, folder)
+        result = run([sys.executable, "-m", "mypy", "--cache-dir", cache, "."], folder)
+        if result.returncode != 0:
+            failures.append(f"{label}:\n{explain(result, tail=3000)}")
+    print(f"mypy checked the template and {len(groups)} distinct trees of {len(every_bake)}")
+    assert not failures, "\n\n".join(failures[:5])
 
 
 # --- a covering set: the generated project's own tests ---------------------------------

@@ -1,4 +1,4 @@
-"""The generated project installs into a brand-new virtualenv from PyPI and its tests pass there.
+"""A generated project installs into a fresh virtualenv from PyPI; its tests and mypy pass there.
 
 Slow (downloads Streamlit and friends). Outside CI a failed install (no network,
 no PyPI) skips the test; with CI=true it fails instead.
@@ -48,3 +48,8 @@ def test_fresh_virtualenv_installs_and_passes(bake, tmp_path, answers):
 
     tests = run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], baked.project_dir, 1800)
     assert tests.returncode == 0, explain(tests)
+    # Also the README's type check, with only this project's own dependencies installed.
+    types = run(
+        [python, "-m", "mypy", "--cache-dir", tmp_path / "mypy_cache", "."], baked.project_dir
+    )
+    assert types.returncode == 0, explain(types)

@@ -52,7 +52,7 @@ def every_answer_combination() -> list[dict[str, object]]:
 
 
 def test_every_choice_and_yes_no_question_belongs_to_exactly_one_option():
-    from_table = []
+    from_table: list[str] = []
     for name, spec in OPTIONS.items():
         from_table += spec.get("any_of", []) or [name]
     asked = [q for q in questions() if isinstance(QUESTIONS[q], list | bool)]

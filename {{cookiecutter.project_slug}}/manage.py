@@ -35,11 +35,16 @@ import sys
 import tomllib
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, NoReturn, TextIO
 
 from auth.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from auth.domain.services import Services
+    from auth.store import User
+    from auth.store.stauth_format import StauthConfig
 
 PROJECT_DIR = Path(__file__).resolve().parent
 DEFAULT_SECRETS = PROJECT_DIR / ".streamlit" / "secrets.toml"
@@ -154,17 +159,21 @@ def read_password(ctx: Context) -> str:
 
 @dataclass
 class Context:
-    stdin: IO[str]
-    out: IO[str]
-    err: IO[str]
-    settings: Settings | None = None
-    services: Any = None  # auth.web.services.Services, imported only when a command needs it
+    stdin: TextIO
+    out: TextIO
+    err: TextIO
+    # Set by _run before a command that needs them runs; imported only when one does.
+    settings: Settings = field(init=False)
+    services: Services = field(init=False)
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out)
 
     def note(self, text: str) -> None:
         print(f"note: {clean(text)}", file=self.err)
+
+
+Handler = Callable[[Context, argparse.Namespace], int]  # a command: its exit status
 
 
 def read_settings(secrets_file: str | None, settings_file: str | None) -> Settings:
@@ -199,17 +208,18 @@ def read_settings(secrets_file: str | None, settings_file: str | None) -> Settin
 
 
 @contextlib.contextmanager
-def open_services(ctx: Context) -> Iterator[Any]:
+def open_services(ctx: Context) -> Iterator[Services]:
     """Store and services as the app opens them, bootstrap admin included."""
     from auth.domain.bootstrap import ensure_bootstrap_admin
     from auth.domain.services import Services, password_hasher
     from auth.store import StoreError, open_store
 
     settings = ctx.settings
-    failures = (StoreError, *_store_outages())
+    failures: tuple[type[BaseException], ...] = (StoreError, *_store_outages())
+    opening_failures: tuple[type[BaseException], ...] = (OSError, *failures)
     try:
         store = open_store(settings, password_hasher(settings))
-    except (OSError, *failures) as exc:
+    except opening_failures as exc:
         raise CommandError(
             f"cannot open the user store ({settings.storage_location}): {_first_line(exc)}"
         ) from None
@@ -249,7 +259,7 @@ def _first_line(exc: BaseException) -> str:
 # --- commands ------------------------------------------------------------------
 
 
-def _user(ctx: Context, username: str):
+def _user(ctx: Context, username: str) -> User:
     from auth.domain import users
     from auth.store import UserNotFound
 
@@ -428,8 +438,11 @@ def cmd_bootstrap_hash(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_migrate(ctx: Context, args: argparse.Namespace) -> int:
     """Opening the store already migrated it (under a lock); report where it stands."""
     from auth.store.migrate import current_revision
+    from auth.store.sql import SQLStore
 
     store = ctx.services.store
+    if not isinstance(store, SQLStore):  # cannot happen: this project's backend is SQL
+        raise CommandError("this store has no SQL schema to migrate")
     ctx.say(
         f"The schema of the {ctx.settings.storage_location} is at revision "
         f"{current_revision(store.engine)}, the newest ({store.count_users()} users)."
@@ -438,7 +451,7 @@ def cmd_migrate(ctx: Context, args: argparse.Namespace) -> int:
 
 
 # [end option: storage=sqlite,postgres]
-def _read_stauth(path_text: str):
+def _read_stauth(path_text: str) -> StauthConfig:
     """A streamlit-authenticator config from FILE, validated; UsageError says what is wrong."""
     from auth.store import stauth_format
 
@@ -516,7 +529,7 @@ def cmd_export_stauth(ctx: Context, args: argparse.Namespace) -> int:
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage problem is one `error:` line (raised, printed by main)."""
 
-    def error(self, message: str):
+    def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see: python {self.prog} --help)")
 
 
@@ -567,7 +580,9 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", title="commands", metavar="COMMAND", parser_class=_Parser
     )
 
-    def command(name: str, summary: str, handler: Callable, needs: str = "store"):
+    def command(
+        name: str, summary: str, handler: Handler, needs: str = "store"
+    ) -> argparse.ArgumentParser:
         sub = commands.add_parser(
             name,
             help=summary,
@@ -682,11 +697,12 @@ def _check_arguments(args: argparse.Namespace) -> None:
 
 
 def _run(ctx: Context, args: argparse.Namespace) -> int:
+    handler: Handler = args.handler
     if args.needs == "none":
-        return args.handler(ctx, args)
+        return handler(ctx, args)
     ctx.settings = read_settings(args.secrets, args.settings)
     if args.needs == "settings":
-        return args.handler(ctx, args)
+        return handler(ctx, args)
 
     from auth.domain.users import ValidationError
     from auth.store import DuplicateUser, LastAdminError, UserNotFound
@@ -694,7 +710,7 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
     with open_services(ctx) as services:
         ctx.services = services
         try:
-            return args.handler(ctx, args)
+            return handler(ctx, args)
         except ValidationError as exc:
             raise UsageError(" ".join(exc.problems)) from None
         except DuplicateUser as exc:
@@ -714,9 +730,9 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
 def main(
     argv: list[str] | None = None,
     *,
-    stdin: IO[str] | None = None,
-    stdout: IO[str] | None = None,
-    stderr: IO[str] | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
 ) -> int:
     """Run one command; returns the exit status (see the module docstring)."""
     ctx = Context(

@@ -76,7 +76,7 @@ def test_the_choice_lists_of_cookiecutter_json_are_the_values_of_the_table():
 
 PROVIDERS = ("google", "microsoft", "okta", "auth0", "generic")
 
-GOOD = {
+GOOD: dict[str, list[object]] = {
     "project_name": ["Team Portal", "x", "Café Überblick", 'Quote "and" back\\slash', "n" * 80],
     "project_slug": ["team_portal", "a", "app2", "a" * 64, "match"],
     "description": ["", "A Streamlit app.", "d" * 200],
@@ -99,7 +99,7 @@ GOOD = {
     **{f"oidc_{name}": [True, False] for name in PROVIDERS},
 }
 
-BAD = {
+BAD: dict[str, list[object]] = {
     "project_name": [
         "",
         "   ",

@@ -1,5 +1,7 @@
 """Your account: name, email, password, your sign-ins, and deleting the account."""
 
+from datetime import datetime
+
 import streamlit as st
 
 from auth.domain import account, users
@@ -24,7 +26,7 @@ def show_problems(exc: users.ValidationError) -> None:
         st.error(problem)
 
 
-def when(moment) -> str:
+def when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 

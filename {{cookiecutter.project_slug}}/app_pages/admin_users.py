@@ -1,6 +1,7 @@
 """Admin: users. Search, filter, sort and page in the store; select a user to act on them."""
 
 import contextlib
+from typing import Any
 
 import streamlit as st
 
@@ -30,7 +31,7 @@ def forget_selection() -> None:
     st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, 0) + 1
 
 
-def attempt(action, *args, **kwargs) -> tuple[bool, object]:
+def attempt(action, *args, **kwargs) -> tuple[bool, Any]:
     """Run an admin action: (done, result); a refusal is shown as an error message."""
     try:
         return True, action(services, identity, *args, ip=ip, **kwargs)

@@ -260,7 +260,7 @@ def _admin(raw: Mapping[str, Any]) -> dict[str, Any]:
 def _choice(raw: Mapping[str, Any], section: str, key: str, allowed: list[str]) -> str:
     """`[section] key`: one of `allowed` (a generation-time option's values in this project,
     the first being the default)."""
-    value = raw.get(section, {}).get(key, allowed[0])
+    value: str = raw.get(section, {}).get(key, allowed[0])
     if value not in allowed:
         raise ConfigError(
             f"settings.toml: [{section}] {key} must be one of {', '.join(allowed)} "
@@ -285,7 +285,7 @@ def _base_url(raw: Mapping[str, Any], secrets: Mapping[str, Any]) -> str:
         raise ConfigError(
             "[app] base_url must be the app's public address, like https://portal.example.com"
         )
-    return value.rstrip("/")
+    return str(value).rstrip("/")  # a str: checked above
 
 
 def _smtp(secrets: Mapping[str, Any]) -> SmtpSettings | None:
@@ -446,7 +446,8 @@ def _url_from_fields(section: Mapping[str, Any]) -> str:
         database=section["database"],
         query=dict(query),
     )
-    return url.render_as_string(hide_password=False)
+    rendered: str = url.render_as_string(hide_password=False)
+    return rendered
 
 
 def _checked_url(url: str, where: str) -> str:

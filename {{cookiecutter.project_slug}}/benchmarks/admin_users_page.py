@@ -83,12 +83,14 @@ def seed(project: Path, count: int) -> None:
     from auth.domain import users
     from auth.domain.services import Services
     from auth.store import open_store
-    from auth.store.sql import user_roles
+    from auth.store.sql import SQLStore, user_roles
     from auth.store.sql import users as users_table
 
     secrets_data = tomllib.loads((project / ".streamlit" / "secrets.toml").read_text())
     settings = load_settings(secrets_data, project / "settings.toml")
     store = open_store(settings)
+    if not isinstance(store, SQLStore):
+        raise SystemExit("this benchmark needs a project with storage=sqlite")
     services = Services(settings=settings, store=store)
     users.create_user(
         services,
@@ -143,10 +145,10 @@ def store_timings(services) -> None:
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        return int(sock.getsockname()[1])
 
 
-def serve(project: Path, port: int) -> subprocess.Popen:
+def serve(project: Path, port: int) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
         [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port)]
         + ["--server.headless", "true", "--browser.gatherUsageStats", "false"],

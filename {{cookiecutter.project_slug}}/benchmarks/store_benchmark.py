@@ -146,9 +146,9 @@ def open_backend(args: argparse.Namespace) -> Iterator[Store]:
 
             path = Path(folder) / "config.yaml"
             bulk_load_yaml(path, count, password_hash)
-            store = YAMLStore(path)
-            store.create_schema()
-            yield store
+            in_yaml = YAMLStore(path)
+            in_yaml.create_schema()
+            yield in_yaml
         # [end option: storage=yaml]
         # [option: storage=postgres]
         if backend == "postgres":
@@ -213,8 +213,12 @@ def run(args: argparse.Namespace) -> list[tuple[str, float, float]]:
 
         tokens = []
         for name in names[: samples + 5]:
-            ticket = issue_ticket(services, store.find_user(name), origin="http://localhost")
-            tokens.append(start_session(services, ticket)[0])
+            user = store.find_user(name)
+            ticket = issue_ticket(services, user, origin="http://localhost") if user else None
+            signed_in = start_session(services, ticket) if ticket else None
+            if signed_in is None:
+                raise RuntimeError(f"{name} could not sign in")
+            tokens.append(signed_in[0])
 
         def verify(i: int) -> None:
             if verify_session(services, tokens[i]) is None:
@@ -234,7 +238,7 @@ def run(args: argparse.Namespace) -> list[tuple[str, float, float]]:
                 now=NOW,
             )
 
-        def page(sort: str, offset: int) -> Callable[[int], None]:
+        def page(sort: str, offset: int) -> Callable[[int], object]:
             query = UserQuery(sort=sort)
             return lambda i: store.list_users(query, offset=offset, limit=50)
 

@@ -23,7 +23,7 @@ def modules(folder: str) -> list[Path]:
 
 def imports(path: Path) -> list[tuple[int, str]]:
     """(line, module) of every import in the file, top-level or inside a function."""
-    found = []
+    found: list[tuple[int, str]] = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found.extend((node.lineno, alias.name) for alias in node.names)

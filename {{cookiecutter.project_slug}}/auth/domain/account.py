@@ -20,10 +20,15 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from auth.domain import audit, mailer, sessions, tokens, users, validators
 from auth.domain.sessions import live_sessions, plausible_token
 from auth.store import DuplicateUser, LastAdminError, User, UserChanges
+
+if TYPE_CHECKING:
+    from auth.domain.services import Services
+    from auth.domain.sessions import Identity
 
 log = logging.getLogger("auth")
 
@@ -60,11 +65,17 @@ def markdown_literal(value: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", value)
 
 
-def _ip(identity) -> str:
+def _ip(identity: Identity) -> str:
     return identity.session.ip
 
 
-def _record(services, identity, event: str, outcome: str = audit.SUCCESS, detail: str = ""):
+def _record(
+    services: Services,
+    identity: Identity,
+    event: str,
+    outcome: str = audit.SUCCESS,
+    detail: str = "",
+) -> None:
     name = identity.user.username
     audit.record(
         services,
@@ -78,7 +89,7 @@ def _record(services, identity, event: str, outcome: str = audit.SUCCESS, detail
     )
 
 
-def _check_password(services, identity, password: str, event: str) -> None:
+def _check_password(services: Services, identity: Identity, password: str, event: str) -> None:
     """Refuse a wrong password and count it towards the sign-in lockout.
 
     Someone holding a stolen session cookie must not get unlimited guesses at
@@ -99,14 +110,14 @@ def _check_password(services, identity, password: str, event: str) -> None:
     raise users.ValidationError([LOCKED if check.reason == users.LOCKED else WRONG_PASSWORD])
 
 
-def _actor(identity) -> users.Actor:
+def _actor(identity: Identity) -> users.Actor:
     return users.Actor(identity.user.username, METHOD, _ip(identity))
 
 
 # --- name ----------------------------------------------------------------------
 
 
-def update_name(services, identity, first_name: str, last_name: str) -> User:
+def update_name(services: Services, identity: Identity, first_name: str, last_name: str) -> User:
     """Change the first and last name (surrounding spaces dropped; empty is allowed)."""
     first_name, last_name = first_name.strip(), last_name.strip()
     problems = validators.name_problems(first_name, "First name") + validators.name_problems(
@@ -128,7 +139,9 @@ def update_name(services, identity, first_name: str, last_name: str) -> User:
 # --- email ---------------------------------------------------------------------
 
 
-def request_email_change(services, identity, new_email: str, password: str) -> bool:
+def request_email_change(
+    services: Services, identity: Identity, new_email: str, password: str
+) -> bool:
     """Email a confirmation link to `new_email`; the address changes when it is opened.
 
     Needs the current password. Returns whether the mail is being sent (False: SMTP
@@ -187,7 +200,7 @@ def request_email_change(services, identity, new_email: str, password: str) -> b
     return services.settings.smtp is not None
 
 
-def confirm_email_change(services, secret: str, *, ip: str = "") -> User | None:
+def confirm_email_change(services: Services, secret: str, *, ip: str = "") -> User | None:
     """Redeem a confirmation link (once); the address changes and the old one is told.
 
     Returns the updated user, or None when the link is unknown, used, expired, or
@@ -200,7 +213,7 @@ def confirm_email_change(services, secret: str, *, ip: str = "") -> User | None:
     token = tokens.redeem(services, secret, CHANGE_EMAIL)
     store = services.store
     user = store.get_user(token.user_id) if token else None
-    if user is None or user.is_guest:
+    if token is None or user is None or user.is_guest:
         return None
 
     by = users.Actor(user.username, "email", ip)
@@ -244,7 +257,9 @@ def confirm_email_change(services, secret: str, *, ip: str = "") -> User | None:
 # --- password ------------------------------------------------------------------
 
 
-def change_password(services, identity, current: str, new: str, repeat: str) -> User:
+def change_password(
+    services: Services, identity: Identity, current: str, new: str, repeat: str
+) -> User:
     """`users.change_own_password`: current password needed, other sessions end.
 
     That function writes the audit events (each refusal and the change) itself.
@@ -286,7 +301,7 @@ def browser_summary(user_agent: str) -> str:
     return browser or (f"Browser on {system}" if system else "Unknown browser")
 
 
-def session_rows(services, identity) -> list[SessionRow]:
+def session_rows(services: Services, identity: Identity) -> list[SessionRow]:
     """The user's live sessions, this one first, then the most recently used."""
     current = identity.session.id
     rows = [
@@ -303,7 +318,7 @@ def session_rows(services, identity) -> list[SessionRow]:
     return sorted(rows, key=lambda r: (not r.current, -r.last_seen_at.timestamp()))
 
 
-def end_session(services, identity, session_id: str) -> bool:
+def end_session(services: Services, identity: Identity, session_id: str) -> bool:
     """Sign out one of the user's own sessions; False when it is not theirs or already over."""
     own = {s.id for s in live_sessions(services, identity.user)}
     if session_id not in own:
@@ -313,7 +328,7 @@ def end_session(services, identity, session_id: str) -> bool:
     return True
 
 
-def end_other_sessions(services, identity) -> int:
+def end_other_sessions(services: Services, identity: Identity) -> int:
     """Sign out every session of the user but this one; returns how many ended."""
     by = _actor(identity)
     # The count is only known afterwards: the service writes the detail with it.
@@ -331,7 +346,9 @@ def end_other_sessions(services, identity) -> int:
 # --- deletion ------------------------------------------------------------------
 
 
-def delete_account(services, identity, *, confirmation: str, password: str = "") -> None:
+def delete_account(
+    services: Services, identity: Identity, *, confirmation: str, password: str = ""
+) -> None:
     """Delete the user's own account with every session and pending link.
 
     `confirmation` must be the username, typed exactly. Password users also give

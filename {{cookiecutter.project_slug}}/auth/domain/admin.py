@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from auth.domain import audit, users, validators
 from auth.domain.users import ValidationError
@@ -29,6 +30,11 @@ from auth.store import (
     UserNotFound,
     UserQuery,
 )
+
+if TYPE_CHECKING:
+    from auth.domain.recovery import ResetDelivery
+    from auth.domain.services import Services
+    from auth.domain.sessions import Identity
 
 PAGE_SIZES = (25, 50, 100)
 # What the Users page offers to sort and filter by (the store's query supports these).
@@ -58,7 +64,9 @@ class AdminError(Exception):
 # --- the one guard --------------------------------------------------------------------
 
 
-def require_admin(services, identity, *, action: str = "", ip: str = "") -> User:
+def require_admin(
+    services: Services, identity: Identity, *, action: str = "", ip: str = ""
+) -> User:
     """The acting admin as the store has them now; raises NotAllowed for anyone else.
 
     Re-reads the user so a demotion or disable takes effect even mid-run.
@@ -84,20 +92,29 @@ def require_admin(services, identity, *, action: str = "", ip: str = "") -> User
     return current
 
 
-def _record(services, admin: User, event: str, target: str = "", outcome=audit.SUCCESS, **kw):
+def _record(
+    services: Services,
+    admin: User,
+    event: str,
+    target: str = "",
+    outcome: str = audit.SUCCESS,
+    **kw: str,
+) -> None:
     audit.record(
         services, event, outcome, actor=admin.username, target=target, method="admin", **kw
     )
 
 
-def _target(services, username: str) -> User:
+def _target(services: Services, username: str) -> User:
     try:
         return users.get_by_username(services, username)
     except UserNotFound:
         raise AdminError(f"There is no user named {username!r}.") from None
 
 
-def _refuse(services, admin: User, event: str, target: User, message: str, ip: str):
+def _refuse(
+    services: Services, admin: User, event: str, target: User, message: str, ip: str
+) -> NoReturn:
     _record(services, admin, event, target.username, audit.FAILURE, ip=ip, detail=message)
     raise AdminError(message)
 
@@ -116,13 +133,13 @@ class UserFilter:
 
 @dataclass(frozen=True)
 class UserPage:
-    rows: list[dict]  # users.public_record of each user on the page
+    rows: list[dict[str, Any]]  # users.public_record of each user on the page
     total: int
     page: int  # 1-based, clamped to the pages there are
     pages: int
 
 
-def user_query(services, flt: UserFilter) -> UserQuery:
+def user_query(services: Services, flt: UserFilter) -> UserQuery:
     search = flt.search.strip()[:MAX_SEARCH_CHARS]
     return UserQuery(
         search=search,
@@ -135,7 +152,12 @@ def user_query(services, flt: UserFilter) -> UserQuery:
 
 
 def list_users(
-    services, identity, flt: UserFilter = UserFilter(), *, page: int = 1, page_size: int = 50
+    services: Services,
+    identity: Identity,
+    flt: UserFilter = UserFilter(),
+    *,
+    page: int = 1,
+    page_size: int = 50,
 ) -> UserPage:
     """One page of matching users, counted and fetched by the store (never all of them)."""
     require_admin(services, identity, action="list users")
@@ -152,12 +174,12 @@ def list_users(
 @dataclass(frozen=True)
 class UserDetails:
     user: User
-    record: dict
+    record: dict[str, Any]
     live_sessions: int
     is_self: bool
 
 
-def user_details(services, identity, username: str) -> UserDetails:
+def user_details(services: Services, identity: Identity, username: str) -> UserDetails:
     from auth.domain.sessions import live_sessions
 
     admin = require_admin(services, identity, action="view user")
@@ -172,8 +194,8 @@ def user_details(services, identity, username: str) -> UserDetails:
 
 
 def update_user(
-    services,
-    identity,
+    services: Services,
+    identity: Identity,
     username: str,
     *,
     email: str,
@@ -217,7 +239,9 @@ def update_user(
     return updated
 
 
-def set_disabled(services, identity, username: str, disabled: bool, *, ip: str = "") -> User:
+def set_disabled(
+    services: Services, identity: Identity, username: str, disabled: bool, *, ip: str = ""
+) -> User:
     """Disable (their sessions end at their next interaction) or enable a user."""
     admin = require_admin(services, identity, action="disable user" if disabled else "enable user")
     user = _target(services, username)
@@ -232,13 +256,15 @@ def set_disabled(services, identity, username: str, disabled: bool, *, ip: str =
         _refuse(services, admin, event, user, LAST_ADMIN_MESSAGE, ip)
 
 
-def unlock(services, identity, username: str, *, ip: str = "") -> User:
+def unlock(services: Services, identity: Identity, username: str, *, ip: str = "") -> User:
     admin = require_admin(services, identity, action="unlock user")
     user = _target(services, username)
     return users.unlock(services, user, actor=admin.username, method="admin", ip=ip)
 
 
-def sign_out_everywhere(services, identity, username: str, *, ip: str = "") -> int:
+def sign_out_everywhere(
+    services: Services, identity: Identity, username: str, *, ip: str = ""
+) -> int:
     """End every session of the user; for the acting admin, all but this one."""
     admin = require_admin(services, identity, action="revoke sessions")
     user = _target(services, username)
@@ -248,7 +274,9 @@ def sign_out_everywhere(services, identity, username: str, *, ip: str = "") -> i
     )
 
 
-def send_password_reset(services, identity, username: str, *, ip: str = ""):
+def send_password_reset(
+    services: Services, identity: Identity, username: str, *, ip: str = ""
+) -> ResetDelivery:
     """Email a reset link; without email, return it to be handed over once (never a password)."""
     from auth.domain import recovery
 
@@ -266,7 +294,9 @@ def send_password_reset(services, identity, username: str, *, ip: str = ""):
     return recovery.start_password_reset(services, user, actor=admin.username, ip=ip)
 
 
-def delete_user(services, identity, username: str, confirmation: str, *, ip: str = "") -> None:
+def delete_user(
+    services: Services, identity: Identity, username: str, confirmation: str, *, ip: str = ""
+) -> None:
     """Delete a user; `confirmation` must repeat the username exactly."""
     admin = require_admin(services, identity, action="delete user")
     user = _target(services, username)
@@ -289,8 +319,8 @@ class Created:
 
 
 def create_user(
-    services,
-    identity,
+    services: Services,
+    identity: Identity,
     *,
     username: str,
     email: str,
@@ -362,12 +392,14 @@ EXPORT_COLUMNS = (
 )
 
 
-def export_users_csv(services, identity, flt: UserFilter = UserFilter(), *, ip: str = "") -> str:
+def export_users_csv(
+    services: Services, identity: Identity, flt: UserFilter = UserFilter(), *, ip: str = ""
+) -> str:
     """Every matching user as CSV, read in batches: no hash, no counters, no ids."""
     admin = require_admin(services, identity, action="export users")
     query, now = user_query(services, flt), services.now()
 
-    def rows() -> Iterator[list]:
+    def rows() -> Iterator[list[Any]]:
         offset = 0
         while batch := services.store.list_users(query, offset=offset, limit=EXPORT_BATCH):
             for user in batch:
@@ -403,7 +435,7 @@ class ImportReport:
         return sum(r.outcome == "skipped" for r in self.rows)
 
 
-def _parse_import(text: str) -> tuple[list[tuple[int, dict]], str]:
+def _parse_import(text: str) -> tuple[list[tuple[int, dict[str, Any]]], str]:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_IMPORT_BYTES:
         return [], f"The file is larger than {MAX_IMPORT_BYTES // 1_000_000} MB: split it."
     text = text.removeprefix("\ufeff")  # Excel's byte-order mark
@@ -419,7 +451,7 @@ def _parse_import(text: str) -> tuple[list[tuple[int, dict]], str]:
         unknown = [h for h in header if h not in IMPORT_COLUMNS]
         if unknown:
             return [], f"Unknown column(s): {', '.join(unknown)[:200]}."
-        rows = []
+        rows: list[tuple[int, dict[str, Any]]] = []
         for cells in reader:
             if not any(c.strip() for c in cells):
                 continue
@@ -427,7 +459,7 @@ def _parse_import(text: str) -> tuple[list[tuple[int, dict]], str]:
                 return [], f"More than {MAX_IMPORT_ROWS} rows: split the file."
             padded = cells + [""] * (len(header) - len(cells))
             extra = len(cells) > len(header)
-            row = dict(zip(header, (c.strip() for c in padded), strict=False))
+            row: dict[str, Any] = dict(zip(header, (c.strip() for c in padded), strict=False))
             row["_extra"] = extra
             rows.append((reader.line_num, row))
     except csv.Error as exc:
@@ -435,7 +467,7 @@ def _parse_import(text: str) -> tuple[list[tuple[int, dict]], str]:
     return rows, ""
 
 
-def _row_problem(services, row: dict, seen: set[str]) -> str:
+def _row_problem(services: Services, row: dict[str, Any], seen: set[str]) -> str:
     if row["_extra"]:
         return "more cells than columns"
     username, email = row.get("username", ""), row.get("email", "")
@@ -460,12 +492,12 @@ def _row_problem(services, row: dict, seen: set[str]) -> str:
 
 
 def import_users_csv(
-    services,
-    identity,
+    services: Services,
+    identity: Identity,
     text: str,
     *,
     apply: bool = False,
-    progress: Callable[[float], None] | None = None,
+    progress: Callable[[float], object] | None = None,
     ip: str = "",
 ) -> ImportReport:
     """Check (dry run) or create the users of a CSV file, reporting each row.
@@ -478,7 +510,7 @@ def import_users_csv(
     parsed, error = _parse_import(text)
     if error:
         return ImportReport(error=error)
-    report, seen = ImportReport(), set()
+    report, seen = ImportReport(), set[str]()
     for index, (line, row) in enumerate(parsed, start=1):
         username = row.get("username", "")[:64]
         problem = _row_problem(services, row, seen)
@@ -531,7 +563,12 @@ def _end_of_day(day: date | None) -> datetime | None:
 
 
 def add_invitations(
-    services, identity, text: str, *, expires_on: date | None = None, ip: str = ""
+    services: Services,
+    identity: Identity,
+    text: str,
+    *,
+    expires_on: date | None = None,
+    ip: str = "",
 ) -> InvitationResult:
     """Invite the emails in `text` (one per line, or separated by commas or spaces).
 
@@ -569,7 +606,7 @@ def add_invitations(
     return InvitationResult(added=added, renewed=renewed, invalid=[])
 
 
-def list_invitations(services, identity) -> list[dict]:
+def list_invitations(services: Services, identity: Identity) -> list[dict[str, Any]]:
     require_admin(services, identity, action="list invitations")
     now = services.now()
     return [
@@ -586,7 +623,7 @@ def list_invitations(services, identity) -> list[dict]:
     ]
 
 
-def remove_invitation(services, identity, email: str, *, ip: str = "") -> None:
+def remove_invitation(services: Services, identity: Identity, email: str, *, ip: str = "") -> None:
     admin = require_admin(services, identity, action="remove invitation")
     if not services.store.remove_invitation(email):
         raise AdminError(f"There is no invitation for {email[:254]!r}.")
@@ -617,20 +654,25 @@ class AuditFilter:
 AUDIT_COLUMNS = ("at", "event", "outcome", "actor", "target", "method", "ip", "detail")
 
 
-def _audit_row(event: AuditEvent) -> dict:
+def _audit_row(event: AuditEvent) -> dict[str, Any]:
     return {c: getattr(event, c) for c in AUDIT_COLUMNS}
 
 
 @dataclass(frozen=True)
 class AuditPage:
-    rows: list[dict]
+    rows: list[dict[str, Any]]
     total: int
     page: int
     pages: int
 
 
 def list_audit(
-    services, identity, flt: AuditFilter = AuditFilter(), *, page: int = 1, page_size: int = 50
+    services: Services,
+    identity: Identity,
+    flt: AuditFilter = AuditFilter(),
+    *,
+    page: int = 1,
+    page_size: int = 50,
 ) -> AuditPage:
     require_admin(services, identity, action="read audit log")
     page_size = page_size if page_size in PAGE_SIZES else PAGE_SIZES[1]
@@ -649,7 +691,9 @@ class AuditCharts:
     locked_now: int
 
 
-def audit_charts(services, identity, flt: AuditFilter = AuditFilter()) -> AuditCharts:
+def audit_charts(
+    services: Services, identity: Identity, flt: AuditFilter = AuditFilter()
+) -> AuditCharts:
     """The numbers behind the audit page's charts, counted by the store per UTC day."""
     require_admin(services, identity, action="read audit charts")
     base = flt.query()
@@ -668,11 +712,13 @@ def audit_charts(services, identity, flt: AuditFilter = AuditFilter()) -> AuditC
     return AuditCharts(sign_ins, active, locked)
 
 
-def export_audit_csv(services, identity, flt: AuditFilter = AuditFilter(), *, ip: str = "") -> str:
+def export_audit_csv(
+    services: Services, identity: Identity, flt: AuditFilter = AuditFilter(), *, ip: str = ""
+) -> str:
     admin = require_admin(services, identity, action="export audit log")
     query = flt.query()
 
-    def rows() -> Iterator[list]:
+    def rows() -> Iterator[list[Any]]:
         offset = 0
         while batch := services.store.list_audit(query, offset=offset, limit=EXPORT_BATCH):
             for event in batch:

@@ -10,8 +10,12 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from auth.store import AuditEvent
+
+if TYPE_CHECKING:
+    from auth.domain.services import Services
 
 log = logging.getLogger("auth.domain.audit")
 
@@ -55,7 +59,7 @@ def _cap(value: str) -> str:
 
 
 def record(
-    services,
+    services: Services,
     event: str,
     outcome: str = SUCCESS,
     *,
@@ -94,7 +98,7 @@ PRUNE_INTERVAL = timedelta(days=1)
 _prune_lock = threading.Lock()
 
 
-def prune_if_due(services) -> int:
+def prune_if_due(services: Services) -> int:
     """Delete events older than the retention, at most once a day per process.
 
     Cheap when not due (a clock read and a comparison), so it may run on every script run.

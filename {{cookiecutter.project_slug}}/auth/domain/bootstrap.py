@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from auth.domain import users
 from auth.store import ADMIN_ROLE, DuplicateUser, NewUser, User
 
+if TYPE_CHECKING:
+    from auth.domain.services import Services
+
 log = logging.getLogger("auth")
 
 
-def ensure_bootstrap_admin(services) -> User | None:
+def ensure_bootstrap_admin(services: Services) -> User | None:
     """Create the bootstrap admin if no active admin exists; returns the new user or None."""
     store, bootstrap = services.store, services.settings.bootstrap_admin
     if bootstrap is None or store.count_active_admins() > 0:

@@ -26,7 +26,7 @@ UNVERIFIED_HINT = (
 UNVERIFIED = "email not verified"
 
 
-def authenticate(services, login: str, password: str, *, ip: str = "") -> User | None:
+def authenticate(services: Services, login: str, password: str, *, ip: str = "") -> User | None:
     """Return the user if `login` (username or email) and `password` match an active account."""
     user, reason = _attempt(services, login, password, ip=ip)
     return None if reason else user
@@ -81,7 +81,13 @@ class SignInResult:
 
 
 def begin_sign_in(
-    services, login: str, password: str, *, origin: str, user_agent: str = "", ip: str = ""
+    services: Services,
+    login: str,
+    password: str,
+    *,
+    origin: str,
+    user_agent: str = "",
+    ip: str = "",
 ) -> SignInResult:
     """What the sign-in form does: check the password, then issue a one-time ticket."""
     user, reason = _attempt(services, login, password, ip=ip)

@@ -13,8 +13,12 @@ import ssl
 import threading
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import TYPE_CHECKING
 
 from auth.domain import validators
+
+if TYPE_CHECKING:
+    from auth.domain.services import Services
 
 log = logging.getLogger("auth.mail")
 
@@ -48,7 +52,7 @@ def _log_undelivered(to: str, subject: str, body: str, why: str) -> None:
     )
 
 
-def send_mail(services, to: str, subject: str, body: str) -> bool:
+def send_mail(services: Services, to: str, subject: str, body: str) -> bool:
     """Send a plain-text email; True when the SMTP server accepted it.
 
     False when SMTP is not configured or sending failed: the message is then in
@@ -63,6 +67,7 @@ def send_mail(services, to: str, subject: str, body: str) -> bool:
         return False
     try:
         message = _message(smtp.sender, to, subject, body)
+        client: smtplib.SMTP
         if smtp.security == "ssl":
             client = smtplib.SMTP_SSL(
                 smtp.host, smtp.port, timeout=smtp.timeout, context=tls_context()
@@ -83,7 +88,7 @@ def send_mail(services, to: str, subject: str, body: str) -> bool:
     return True
 
 
-def send_mail_later(services, to: str, subject: str, body: str) -> threading.Thread:
+def send_mail_later(services: Services, to: str, subject: str, body: str) -> threading.Thread:
     """Send from a background thread, so that how long SMTP takes cannot be timed by the
     person at the keyboard (e.g. to tell whether an account exists)."""
     thread = threading.Thread(

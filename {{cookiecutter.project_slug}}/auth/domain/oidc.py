@@ -28,7 +28,7 @@ import secrets
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auth.config import PLACEHOLDER_PREFIXES
 from auth.domain import audit, users
@@ -36,6 +36,9 @@ from auth.domain.login import SignInResult
 from auth.domain.sessions import TOO_MANY_USERS_MESSAGE, issue_ticket
 from auth.domain.validators import MAX_EMAIL_CHARS, MAX_NAME_CHARS, email_problems
 from auth.store import DuplicateIdentity, DuplicateUser, NewUser, User, UserChanges
+
+if TYPE_CHECKING:
+    from auth.domain.services import Services
 
 log = logging.getLogger("auth")
 
@@ -122,12 +125,13 @@ def configured_providers(
     redirect_ok = isinstance(auth.get("redirect_uri"), str) and auth["redirect_uri"].endswith(
         "/oauth2callback"
     )
-    ready, missing = [], []
+    ready: list[str] = []
+    missing: list[str] = []
     for name in chosen:
-        section = auth.get(name)
+        section: Any = auth.get(name)  # whatever secrets.toml holds
         ok = redirect_ok and isinstance(section, Mapping)
         for key in PROVIDER_KEYS:
-            value = section.get(key) if ok else None
+            value: Any = section.get(key) if ok else None
             ok = ok and isinstance(value, str) and value.strip() != ""
             ok = ok and not value.lower().startswith(PLACEHOLDER_PREFIXES)
         (ready if ok else missing).append(name)
@@ -141,7 +145,9 @@ class GuestOutcome:
     reason: str = ""  # for the audit log when refused
 
 
-def _refuse(services, target: str, provider: str, message: str, reason: str, ip: str):
+def _refuse(
+    services: Services, target: str, provider: str, message: str, reason: str, ip: str
+) -> GuestOutcome:
     audit.record(
         services,
         audit.SIGN_IN,
@@ -155,7 +161,7 @@ def _refuse(services, target: str, provider: str, message: str, reason: str, ip:
     return GuestOutcome(None, message, reason)
 
 
-def _domain_allowed(services, claims: Claims) -> bool:
+def _domain_allowed(services: Services, claims: Claims) -> bool:
     domains = services.settings.guest_email_domains
     if not domains:
         return True
@@ -163,7 +169,7 @@ def _domain_allowed(services, claims: Claims) -> bool:
     return bool(email) and email.rsplit("@", 1)[1] in domains
 
 
-def _provision(services, claims: Claims, ip: str) -> User | None:
+def _provision(services: Services, claims: Claims, ip: str) -> User | None:
     """Create the guest; None when its verified email belongs to another account."""
     store = services.store
     # Guest usernames are guessable, so one may be taken already: then a random one.
@@ -201,7 +207,7 @@ def _provision(services, claims: Claims, ip: str) -> User | None:
     raise DuplicateUser("username")
 
 
-def _refresh(services, user: User, claims: Claims, ip: str) -> User:
+def _refresh(services: Services, user: User, claims: Claims, ip: str) -> User:
     """Take over the provider's current name and (verified) email."""
     name = UserChanges(first_name=claims.first_name, last_name=claims.last_name)
     by = users.Actor(user.username, claims.provider, ip)
@@ -222,7 +228,9 @@ def _refresh(services, user: User, claims: Claims, ip: str) -> User:
         return apply(name)
 
 
-def sign_in_guest(services, user_info: Mapping[str, Any], *, ip: str = "") -> GuestOutcome:
+def sign_in_guest(
+    services: Services, user_info: Mapping[str, Any], *, ip: str = ""
+) -> GuestOutcome:
     """Find or provision the guest for a fresh `st.login`, applying every rule above."""
     claims = read_claims(user_info)
     provider = pending_provider(user_info) or ""
@@ -253,7 +261,12 @@ def sign_in_guest(services, user_info: Mapping[str, Any], *, ip: str = "") -> Gu
 
 
 def begin_guest_sign_in(
-    services, user_info: Mapping[str, Any], *, origin: str, user_agent: str = "", ip: str = ""
+    services: Services,
+    user_info: Mapping[str, Any],
+    *,
+    origin: str,
+    user_agent: str = "",
+    ip: str = "",
 ) -> SignInResult:
     """What the sign-in page does after `st.login`: the guest, then a one-time ticket.
 

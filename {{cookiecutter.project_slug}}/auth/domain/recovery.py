@@ -13,10 +13,14 @@ import logging
 import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from auth.domain import account, audit, mailer, tokens, users, validators
 from auth.domain.users import ValidationError
 from auth.store import Token, User, UserChanges
+
+if TYPE_CHECKING:
+    from auth.domain.services import Services
 
 log = logging.getLogger("auth")
 
@@ -46,11 +50,11 @@ class ResetDelivery:
     link: str | None = None
 
 
-def _subject(services, text: str) -> str:
+def _subject(services: Services, text: str) -> str:
     return f"{services.settings.app_name}: {text}"[: mailer.MAX_SUBJECT_CHARS]
 
 
-def _within_rate(services, user: User | None, ip: str) -> bool:
+def _within_rate(services: Services, user: User | None, ip: str) -> bool:
     """Count one email towards the account's and the address's hourly limit."""
     settings, now, store = services.settings, services.now(), services.store
     ok = True
@@ -77,7 +81,7 @@ def _clean_login(text: str, what: str) -> str:
 # --- password reset ---------------------------------------------------------------
 
 
-def _reset_mail(services, user: User, link: str) -> tuple[str, str]:
+def _reset_mail(services: Services, user: User, link: str) -> tuple[str, str]:
     minutes = int(services.settings.reset_link_lifetime.total_seconds() // 60)
     body = (
         f"Hello {user.display_name},\n\n"
@@ -90,7 +94,7 @@ def _reset_mail(services, user: User, link: str) -> tuple[str, str]:
 
 
 def start_password_reset(
-    services, user: User, *, actor: str = "", ip: str = "", background: bool = False
+    services: Services, user: User, *, actor: str = "", ip: str = "", background: bool = False
 ) -> ResetDelivery:
     """Issue a reset link for `user` and email it.
 
@@ -121,7 +125,7 @@ def start_password_reset(
     return ResetDelivery(emailed=emailed, link=None if emailed or background else link)
 
 
-def forgot_password(services, login_or_email: str, *, ip: str = "") -> None:
+def forgot_password(services: Services, login_or_email: str, *, ip: str = "") -> None:
     """Email a reset link if `login_or_email` names an account that may reset.
 
     Raises ValidationError only for input that is bad whatever accounts exist;
@@ -139,7 +143,7 @@ def forgot_password(services, login_or_email: str, *, ip: str = "") -> None:
         refused = "guest account (no password)"
     if not _within_rate(services, user if not refused else None, ip):
         refused = refused or "too many emails"
-    if refused:
+    if refused or user is None:  # user is None only when refused
         audit.record(
             services,
             audit.PASSWORD_RESET_REQUEST,
@@ -154,7 +158,7 @@ def forgot_password(services, login_or_email: str, *, ip: str = "") -> None:
 
 
 def reset_password(
-    services, secret: str, new_password: str, repeat: str | None = None, *, ip: str = ""
+    services: Services, secret: str, new_password: str, repeat: str | None = None, *, ip: str = ""
 ) -> User:
     """Set a new password with a reset link's secret; every session of the user ends.
 
@@ -209,7 +213,7 @@ def reset_password(
 # --- username reminder --------------------------------------------------------------
 
 
-def forgot_username(services, email: str, *, ip: str = "") -> None:
+def forgot_username(services: Services, email: str, *, ip: str = "") -> None:
     """Email the username to `email` if an account uses it; the caller shows one message."""
     email = _clean_login(email, "email address")
     if validators.email_problems(email):
@@ -229,7 +233,7 @@ def forgot_username(services, email: str, *, ip: str = "") -> None:
         ip=ip,
         detail=refused,
     )
-    if refused:
+    if refused or user is None:  # user is None only when refused
         return
     mailer.send_mail_later(
         services,
@@ -244,7 +248,7 @@ def forgot_username(services, email: str, *, ip: str = "") -> None:
 
 
 def send_verification(
-    services, user: User, *, email: str | None = None, ip: str = "", actor: str = ""
+    services: Services, user: User, *, email: str | None = None, ip: str = "", actor: str = ""
 ) -> ResetDelivery:
     """Email a link that confirms `email` (default: the user's) belongs to them.
 
@@ -294,7 +298,7 @@ def send_verification(
     return ResetDelivery(emailed=emailed, link=None if emailed else link)
 
 
-def resend_verification(services, user_id: int, *, ip: str = "") -> None:
+def resend_verification(services: Services, user_id: int, *, ip: str = "") -> None:
     """Send the confirmation link again to a user who tried to sign in unconfirmed.
 
     Says nothing back: the page shows one message whether or not a mail left.
@@ -304,7 +308,7 @@ def resend_verification(services, user_id: int, *, ip: str = "") -> None:
         send_verification(services, user, ip=ip)
 
 
-def verify_email(services, secret: str, *, ip: str = "") -> User | None:
+def verify_email(services: Services, secret: str, *, ip: str = "") -> User | None:
     """Mark the user's email verified with a link's secret; None for a bad or stale link.
 
     The link only counts for the address it was sent to: if the account's email
@@ -335,7 +339,7 @@ def verify_email(services, secret: str, *, ip: str = "") -> User | None:
     return user
 
 
-def verify_link(services, secret: str, *, ip: str = "") -> User | None:
+def verify_link(services: Services, secret: str, *, ip: str = "") -> User | None:
     """What the confirmation page does with a link: verify an address or apply an email change."""
     # The email change is the account page's (auth/domain/account.py): it also tells the old
     # address. It goes first because it audits nothing for a link that is not its own.

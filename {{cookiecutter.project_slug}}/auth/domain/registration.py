@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from auth.domain import audit, passwords, recovery, users, validators
 from auth.domain.recovery import ResetDelivery
 from auth.domain.users import ValidationError
 from auth.store import DuplicateUser, InvitationError, NewUser, User
+
+if TYPE_CHECKING:
+    from auth.config import Settings
+    from auth.domain.services import Services
 
 log = logging.getLogger("auth")
 
@@ -38,7 +43,7 @@ class Registration:
         return self.user.email_verified
 
 
-def domain_problems(settings, email: str) -> list[str]:
+def domain_problems(settings: Settings, email: str) -> list[str]:
     """Open registration may be limited to some email domains (`[registration] domains`)."""
     allowed = settings.registration_domains
     if settings.registration != OPEN or not allowed:
@@ -50,7 +55,7 @@ def domain_problems(settings, email: str) -> list[str]:
 
 
 def register(
-    services,
+    services: Services,
     *,
     username: str,
     email: str,

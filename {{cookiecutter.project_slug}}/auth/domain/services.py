@@ -26,6 +26,8 @@ class Services:
     settings: Settings
     store: Store
     clock: Callable[[], datetime] = field(default=utc_now)
+    # When this process last pruned the audit log (auth/domain/audit.py: prune_if_due).
+    _audit_pruned_at: datetime | None = field(default=None, init=False, repr=False, compare=False)
 
     def now(self) -> datetime:
         return self.clock()

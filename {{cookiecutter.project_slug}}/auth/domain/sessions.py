@@ -10,9 +10,13 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TypeGuard
 
 from auth.domain import audit
 from auth.store import Session, Ticket, User
+
+if TYPE_CHECKING:
+    from auth.domain.services import Services
 
 TICKET_LIFETIME = timedelta(seconds=60)
 # last_seen_at is written at most this often: a write on every script run would
@@ -40,7 +44,7 @@ def token_id(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def plausible_token(token: object) -> bool:
+def plausible_token(token: object) -> TypeGuard[str]:
     """A non-empty string of sane length: worth a look-up in the store."""
     return isinstance(token, str) and 0 < len(token) <= MAX_TOKEN_CHARS
 
@@ -53,13 +57,13 @@ def _is_live(session: Session, now: datetime, idle_timeout: timedelta) -> bool:
     )
 
 
-def live_sessions(services, user: User) -> list[Session]:
+def live_sessions(services: Services, user: User) -> list[Session]:
     """The user's sessions that would pass `verify_session` now (newest first)."""
     now, idle = services.now(), services.settings.idle_timeout
     return [s for s in services.store.list_sessions(user.id, now=now) if _is_live(s, now, idle)]
 
 
-def _seats_available(services, user: User) -> bool:
+def _seats_available(services: Services, user: User) -> bool:
     limit = services.settings.max_concurrent_users
     if not limit or live_sessions(services, user):
         return True  # no limit, or this user already holds a seat
@@ -69,7 +73,13 @@ def _seats_available(services, user: User) -> bool:
 
 
 def issue_ticket(
-    services, user: User, *, origin: str, method: str = "password", user_agent="", ip=""
+    services: Services,
+    user: User,
+    *,
+    origin: str,
+    method: str = "password",
+    user_agent: str = "",
+    ip: str = "",
 ) -> str | None:
     """Store a one-time ticket for `user`; None when the concurrent-user limit is reached."""
     if not _seats_available(services, user):
@@ -89,7 +99,7 @@ def issue_ticket(
     return ticket
 
 
-def start_session(services, ticket: str) -> tuple[str, Ticket, User] | None:
+def start_session(services: Services, ticket: str) -> tuple[str, Ticket, User] | None:
     """Redeem a ticket (once) and create a session; returns (token, ticket, user) or None."""
     if not plausible_token(ticket):
         return None
@@ -118,7 +128,7 @@ def start_session(services, ticket: str) -> tuple[str, Ticket, User] | None:
     return token, redeemed, user
 
 
-def verify_session(services, token: str | None) -> Identity | None:
+def verify_session(services: Services, token: str | None) -> Identity | None:
     """The check on every script run: None unless the session and its user are still good."""
     if not plausible_token(token):
         return None
@@ -138,7 +148,7 @@ def verify_session(services, token: str | None) -> Identity | None:
     return Identity(user=user, session=session)
 
 
-def record_active(services, user: User, session: Session) -> None:
+def record_active(services: Services, user: User, session: Session) -> None:
     """One SESSION_ACTIVE event: this user used this session on this UTC day."""
     audit.record(
         services,
@@ -150,12 +160,12 @@ def record_active(services, user: User, session: Session) -> None:
     )
 
 
-def revoke(services, session_id: str) -> None:
+def revoke(services: Services, session_id: str) -> None:
     """End one session by its id (the store's, not the cookie's token)."""
     services.store.revoke_session(session_id, now=services.now())
 
 
-def end_session(services, token: str | None, *, ip: str = "") -> None:
+def end_session(services: Services, token: str | None, *, ip: str = "") -> None:
     """Sign out: the session is revoked, so a saved copy of the cookie stops working."""
     if not plausible_token(token):
         return

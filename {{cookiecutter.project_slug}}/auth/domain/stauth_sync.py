@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from auth.domain import audit, passwords, users, validators
 from auth.store import DuplicateUser, LastAdminError, NewUser, User, UserChanges, UserNotFound
@@ -25,6 +26,9 @@ from auth.store.stauth_format import (
     user_entry,
 )
 from auth.store.stauth_format import stauth_key as _stauth_key
+
+if TYPE_CHECKING:
+    from auth.domain.services import Services
 
 CREATE, UPDATE, UNCHANGED, SKIP = "create", "update", "unchanged", "skip"
 INVITE = "invite"
@@ -42,7 +46,7 @@ class Step:
     reasons: list[str] = field(default_factory=list)
     source: StauthUser | None = None
     user: User | None = None  # the existing user, for UPDATE
-    changes: dict = field(default_factory=dict)
+    changes: dict[str, Any] = field(default_factory=dict)
     plain_password: str | None = None  # hashed only when applied
 
 
@@ -54,7 +58,7 @@ class ImportPlan:
         return sum(1 for step in self.steps if step.action == action)
 
 
-def plan_import(services, config: StauthConfig) -> ImportPlan:
+def plan_import(services: Services, config: StauthConfig) -> ImportPlan:
     """Decide, for every user and pre-authorized email, what import would do. Writes nothing."""
     store = services.store
     steps: list[Step] = []
@@ -75,7 +79,7 @@ def plan_import(services, config: StauthConfig) -> ImportPlan:
     return ImportPlan(steps)
 
 
-def _plan_user(services, source: StauthUser, emails_in_file: dict[str, str]) -> Step:
+def _plan_user(services: Services, source: StauthUser, emails_in_file: dict[str, str]) -> Step:
     settings, store = services.settings, services.store
     name = source.username
     problems = (
@@ -111,7 +115,7 @@ def _plan_user(services, source: StauthUser, emails_in_file: dict[str, str]) -> 
             reasons.append("plain-text password will be hashed")
         return Step(CREATE, name, reasons, source, changes={"roles": roles}, plain_password=plain)
 
-    changes: dict = {}
+    changes: dict[str, Any] = {}
     for field_name, value in (
         ("email", source.email),
         ("first_name", source.first_name),
@@ -136,7 +140,7 @@ def _label(field_name: str) -> str:
     return "password" if field_name == "password_hash" else field_name.replace("_", " ")
 
 
-def apply_import(services, plan: ImportPlan) -> ImportPlan:
+def apply_import(services: Services, plan: ImportPlan) -> ImportPlan:
     """Carry the plan out; a step that fails (a race, the last admin) becomes SKIP with why."""
     settings, store, now = services.settings, services.store, services.now()
     invited: list[Step] = []
@@ -144,8 +148,8 @@ def apply_import(services, plan: ImportPlan) -> ImportPlan:
         if step.action == INVITE:
             invited.append(step)
             continue
-        if step.action not in (CREATE, UPDATE):
-            continue
+        if step.action not in (CREATE, UPDATE) or step.source is None:
+            continue  # CREATE and UPDATE steps always have a source
         source = step.source
         password_hash = source.password
         if step.plain_password is not None:
@@ -163,7 +167,7 @@ def apply_import(services, plan: ImportPlan) -> ImportPlan:
                     last_name=source.last_name,
                 )
                 users.create(services, new, by=IMPORTER, detail=IMPORT_DETAIL)
-            else:
+            elif step.user is not None:  # UPDATE steps always name the existing user
                 changes = dict(step.changes)
                 if "password_hash" in changes:
                     changes["password_hash"] = password_hash
@@ -200,13 +204,13 @@ def apply_import(services, plan: ImportPlan) -> ImportPlan:
 
 @dataclass
 class Export:
-    config: dict
+    config: dict[str, Any]
     exported: int
     left_out: list[str]  # one sentence per group of users not written, and why
     peppered: int  # users whose hash streamlit-authenticator cannot verify
 
 
-def export_config(services, cookie_name: str = "streamlit_auth") -> Export:
+def export_config(services: Services, cookie_name: str = "streamlit_auth") -> Export:
     """Our users as a streamlit-authenticator config. Hashes are written as they are."""
     store = services.store
     config = new_config(cookie_name, secrets.token_urlsafe(32))

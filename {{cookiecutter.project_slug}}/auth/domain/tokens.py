@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from auth.domain.sessions import plausible_token, token_id
 from auth.store import TOKEN_PURPOSES, Token, User
+
+if TYPE_CHECKING:
+    from auth.domain.services import Services
 
 RESET_PASSWORD = "reset_password"  # noqa: S105 (a token purpose)
 VERIFY_EMAIL = "verify_email"
@@ -28,7 +32,7 @@ LINK_PAGES = {
 
 
 def issue_token(
-    services, user: User, purpose: str, *, email: str | None = None, lifetime: timedelta
+    services: Services, user: User, purpose: str, *, email: str | None = None, lifetime: timedelta
 ) -> str:
     """Store a new token for `user` and return its secret (for the link; shown nowhere else).
 
@@ -53,7 +57,7 @@ def issue_token(
     return secret
 
 
-def delete_all(services, user: User, purpose: str | None = None) -> int:
+def delete_all(services: Services, user: User, purpose: str | None = None) -> int:
     """Delete the user's pending tokens (of one purpose, or all): their links stop working."""
     return services.store.delete_tokens(user.id, purpose)
 
@@ -62,14 +66,14 @@ def _new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-def redeem(services, secret: object, purpose: str) -> Token | None:
+def redeem(services: Services, secret: object, purpose: str) -> Token | None:
     """The token if `secret` is a live token of `purpose`; it is used up either way."""
     if not plausible_token(secret):
         return None
     return services.store.redeem_token(token_id(secret), purpose=purpose, now=services.now())
 
 
-def link(services, purpose: str, secret: str) -> str:
+def link(services: Services, purpose: str, secret: str) -> str:
     """The URL to email: the configured base URL (never the request's Host header)."""
     page = LINK_PAGES[purpose]
     return f"{services.settings.base_url}/{page}?token={quote(secret, safe='')}"

@@ -2,6 +2,8 @@
 split by role (`protocols.py`), one backend per file, chosen by `[storage] backend`."""
 
 from collections.abc import Callable
+from types import ModuleType
+from typing import Any
 
 from auth.config import ConfigError, Settings
 from auth.store.errors import (
@@ -80,6 +82,7 @@ def open_store(settings: Settings, password_hasher: Callable[[str], str] | None 
     peppered hash; auth/domain/services.py passes it): the store never sees the pepper.
     """
     backend = settings.storage_backend
+    store: Store
     # [option: storage=yaml]
     if backend == "yaml":
         store = _backend("auth.store.yaml_store", backend).YAMLStore(
@@ -99,8 +102,9 @@ def open_store(settings: Settings, password_hasher: Callable[[str], str] | None 
 
 
 # [option: storage=sqlite,postgres]
-def open_engine(settings: Settings):
-    """The SQLAlchemy engine of a SQL backend (sqlite or postgres)."""
+def open_engine(settings: Settings) -> Any:
+    """The SQLAlchemy engine of a SQL backend (sqlite or postgres); `Any` keeps SQLAlchemy's
+    types out of this module, which every project imports."""
     # [option: storage=postgres]
     if settings.storage_backend == "postgres":
         return _backend("auth.store.postgres", "postgres").postgres_engine(settings.database_url)
@@ -111,7 +115,7 @@ def open_engine(settings: Settings):
 
 
 # [end option: storage=sqlite,postgres]
-def _backend(module: str, backend: str):
+def _backend(module: str, backend: str) -> ModuleType:
     """Import a backend module lazily: only the chosen one is installed and generated."""
     import importlib
 

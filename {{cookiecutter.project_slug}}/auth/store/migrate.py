@@ -36,7 +36,7 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
-def head_revision() -> str:
+def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
@@ -46,7 +46,7 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine, revision: str = "head") -> str:
+def upgrade(engine: Engine, revision: str = "head") -> str | None:
     """Bring the schema to `revision` (default: the newest); returns the revision reached."""
     with _locked(engine) as conn:
         config = alembic_config(conn)
@@ -65,7 +65,7 @@ def _locked(engine: Engine) -> Iterator[Connection]:
         if sqlite:
             # Rebuilding a table (ALTER on SQLite) drops the old one, which with foreign
             # keys on would cascade-delete its children; switched off outside any transaction.
-            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
         try:
             # SQLite: BEGIN IMMEDIATE. PostgreSQL: READ COMMITTED, not the SERIALIZABLE of other
             # writes, so that after waiting for the lock each statement sees the winner's work.
@@ -77,7 +77,7 @@ def _locked(engine: Engine) -> Iterator[Connection]:
                     raise RuntimeError("the migration left rows pointing at missing rows")
         finally:
             if sqlite:
-                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
+                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
 def _legacy_revision(conn: Connection) -> str | None:

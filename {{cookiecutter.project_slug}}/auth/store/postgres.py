@@ -10,7 +10,7 @@ runs the whole operation again (`SQLStore` retries, this module classifies).
 from __future__ import annotations
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
 from auth.store.sql import SQLStore
@@ -40,7 +40,7 @@ def postgres_engine(url: str) -> Engine:
     )
 
     @event.listens_for(engine, "begin")
-    def _begin(connection):
+    def _begin(connection: Connection) -> None:
         if connection.get_execution_options().get("write", False):
             connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")
 

@@ -112,7 +112,11 @@ class UserChanges:
         kept = {
             name: value
             for name, value in self.values().items()
-            if (set(value) != set(user.roles) if name == "roles" else getattr(user, name) != value)
+            if (
+                set(value) != set(user.roles)
+                if name == "roles" and isinstance(value, tuple)
+                else getattr(user, name) != value
+            )
         }
         return UserChanges(**kept)  # type: ignore[arg-type]
 

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import (
     Boolean,
@@ -40,8 +40,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy.engine import Connection, Dialect, Engine, Row
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.expression import ColumnElement
 
 from auth.store.errors import (
     DuplicateIdentity,
@@ -68,20 +69,20 @@ from auth.store.records import (
 )
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Stores naive UTC, returns aware UTC: the same on every dialect."""
 
     impl = DateTime
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is not None:
             if value.tzinfo is None:
                 raise ValueError("naive datetime given to the store; use datetime.now(UTC)")
             value = value.astimezone(UTC).replace(tzinfo=None)
         return value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return value.replace(tzinfo=UTC) if value is not None else None
 
 
@@ -209,7 +210,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 WAL_SWITCH_SECONDS = 10.0
 
 
-def _use_wal(cursor) -> None:
+def _use_wal(cursor: sqlite3.Cursor) -> None:
     """Switch the file to WAL once. The switch needs the file to itself and SQLite
     may answer "database is locked" at once, without its busy timeout, when other
     processes open a new file at the same moment: so wait and try again."""
@@ -229,7 +230,7 @@ def sqlite_engine(path: Path) -> Engine:
     engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 10})
 
     @event.listens_for(engine, "connect")
-    def _configure(dbapi_connection, _record):
+    def _configure(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         # Let us issue BEGIN ourselves (pysqlite's implicit BEGIN is deferred).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -240,7 +241,7 @@ def sqlite_engine(path: Path) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _begin(connection):
+    def _begin(connection: Connection) -> None:
         write = connection.get_execution_options().get("write", False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
@@ -262,6 +263,7 @@ def _like(text: str) -> str:
 
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 # How long one operation keeps retrying lost serialization conflicts before the error is raised.
 RETRY_SECONDS = 30.0
@@ -271,7 +273,9 @@ def _never(_exc: BaseException) -> bool:
     return False
 
 
-def retried(operation: Callable[..., T]) -> Callable[..., T]:
+def retried(
+    operation: Callable[Concatenate[SQLStore, P], T],
+) -> Callable[Concatenate[SQLStore, P], T]:
     """Run a write again, after a short random pause, when its transaction lost a conflict.
 
     Declared on every method that writes (PostgreSQL runs writes SERIALIZABLE; reads
@@ -280,7 +284,7 @@ def retried(operation: Callable[..., T]) -> Callable[..., T]:
     """
 
     @functools.wraps(operation)
-    def run(self: SQLStore, *args: Any, **kwargs: Any) -> T:
+    def run(self: SQLStore, /, *args: P.args, **kwargs: P.kwargs) -> T:
         deadline = time.monotonic() + RETRY_SECONDS
         attempt = 0
         while True:
@@ -322,7 +326,7 @@ class SQLStore(Store):
 
         upgrade(self.engine)
 
-    def _user(self, conn: Connection, row: Row | None) -> User | None:
+    def _user(self, conn: Connection, row: Row[Any] | None) -> User | None:
         if row is None:
             return None
         roles = conn.execute(
@@ -380,7 +384,7 @@ class SQLStore(Store):
                     raise DuplicateIdentity(new.identity[0])
                 if new.invitation is not None:
                     _use_invitation(conn, new.invitation, now=now, username=new.username)
-                user_id = conn.execute(insert(users).values(**values)).inserted_primary_key[0]
+                user_id = conn.execute(insert(users).values(**values)).inserted_primary_key[0]  # type: ignore[index]
                 self._set_roles(conn, user_id, tuple(new.roles))
                 if new.identity is not None:
                     provider, subject = new.identity
@@ -431,7 +435,7 @@ class SQLStore(Store):
         self, query: UserQuery | None = None, *, offset: int = 0, limit: int = 50
     ) -> list[User]:
         query = query or UserQuery()
-        order = [*_SORT_COLUMNS[query.sort], users.c.id]
+        order: list[ColumnElement[Any]] = [*_SORT_COLUMNS[query.sort], users.c.id]
         if query.descending:
             order = [column.desc() for column in order]
         statement = (
@@ -495,7 +499,9 @@ class SQLStore(Store):
 
     # --- sign-in counters -----------------------------------------------------
     @retried
-    def record_login_failure(self, user_id, *, now, max_attempts, lockout_until) -> User:
+    def record_login_failure(
+        self, user_id: int, *, now: datetime, max_attempts: int, lockout_until: datetime
+    ) -> User:
         with self._write() as conn:
             # One UPDATE increments atomically; a second one turns the count into a lock.
             conn.execute(
@@ -514,7 +520,7 @@ class SQLStore(Store):
             return user
 
     @retried
-    def record_login_success(self, user_id, *, now) -> None:
+    def record_login_success(self, user_id: int, *, now: datetime) -> None:
         with self._write() as conn:
             conn.execute(
                 update(users)
@@ -552,7 +558,7 @@ class SQLStore(Store):
                 index_elements=[counters.c.key, counters.c.window_start],
                 set_={"count": counters.c.count + 1},
             ).returning(counters.c.count)
-            return conn.execute(statement).scalar_one()
+            return int(conn.execute(statement).scalar_one())
 
     # --- invitations ----------------------------------------------------------
     @retried
@@ -811,7 +817,7 @@ def _active_admin(user: User) -> bool:
     return user.is_admin and not user.disabled
 
 
-def _to_user(row: Row, roles: tuple[str, ...]) -> User:
+def _to_user(row: Row[Any], roles: tuple[str, ...]) -> User:
     return User(
         id=row.id,
         username=row.username,
@@ -831,7 +837,7 @@ def _to_user(row: Row, roles: tuple[str, ...]) -> User:
     )
 
 
-def _to_invitation(row: Row) -> Invitation:
+def _to_invitation(row: Row[Any]) -> Invitation:
     values = row._asdict()
     del values["email_key"]
     return Invitation(**values)
@@ -846,8 +852,8 @@ _SORT_COLUMNS = {
 }
 
 
-def _user_filters(query: UserQuery) -> list:
-    where = []
+def _user_filters(query: UserQuery) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
     text = query.search.strip().casefold()
     if text:
         pattern = _like(text)
@@ -880,8 +886,8 @@ def _user_filters(query: UserQuery) -> list:
     return where
 
 
-def _audit_filters(query: AuditQuery) -> list:
-    where = []
+def _audit_filters(query: AuditQuery) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
     if query.since is not None:
         where.append(audit_log.c.at >= query.since)
     if query.until is not None:
@@ -921,7 +927,11 @@ def _use_invitation(conn: Connection, email: str, *, now: datetime, username: st
 
 
 def _raise_if_taken(
-    conn: Connection, *, username: str | None = None, email: str | None = None, except_id=None
+    conn: Connection,
+    *,
+    username: str | None = None,
+    email: str | None = None,
+    except_id: int | None = None,
 ) -> None:
     """Say which field clashes; the unique indexes remain the real guarantee."""
     for field, column, value in (

@@ -67,10 +67,11 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar, overload
 
 from filelock import FileLock
 
@@ -131,6 +132,10 @@ class StoreFileError(StoreError):
 # --- values in files ---------------------------------------------------------
 
 
+@overload
+def _utc(value: datetime) -> datetime: ...
+@overload
+def _utc(value: None) -> None: ...
 def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -153,6 +158,14 @@ def _time(value: object) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
+def _required_time(value: object) -> datetime:
+    """A time a record cannot do without: a missing one means a damaged file."""
+    parsed = _time(value)
+    if parsed is None:
+        raise ValueError("a required time is missing")
+    return parsed
+
+
 def _fingerprint(text: str) -> str:
     """Short digest of a password value the store wrote (never of a typed password)."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
@@ -162,17 +175,17 @@ def _key(text: str) -> str:
     return text.casefold()
 
 
-def _active_admin(rec: dict) -> bool:
+def _active_admin(rec: dict[str, Any]) -> bool:
     return ADMIN_ROLE in rec["roles"] and not rec["disabled"]
 
 
-def _keep_an_admin(users: _Users, leaving: dict) -> None:
+def _keep_an_admin(users: _Users, leaving: dict[str, Any]) -> None:
     """Raise LastAdminError unless another active admin than `leaving` exists."""
     if not any(r is not leaving and _active_admin(r) for r in users.records.values()):
         raise LastAdminError()
 
 
-def _to_user(rec: dict) -> User:
+def _to_user(rec: dict[str, Any]) -> User:
     return User(**{name: rec[name] for name in _USER_FIELDS})
 
 
@@ -245,19 +258,32 @@ def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
 
 # --- the parsed files ----------------------------------------------------------
 
+T = TypeVar("T")
+
+
+def _loaded(part: T | None) -> T:
+    """A part of the store that a write loaded before changing it."""
+    if part is None:
+        raise RuntimeError("a write changed a file it had not loaded")
+    return part
+
 
 @dataclass
 class _Users:
     """config.yaml + config.state.json, parsed together (they describe the same users)."""
 
     config: dict[str, Any]  # the whole config as parsed: unknown sections stay
-    records: dict[int, dict] = field(default_factory=dict)  # id -> the User fields
-    entries: dict[int, dict] = field(default_factory=dict)  # id -> its config entry (extra keys)
+    records: dict[int, dict[str, Any]] = field(default_factory=dict)  # id -> the User fields
+    entries: dict[int, dict[str, Any]] = field(
+        default_factory=dict
+    )  # id -> its config entry (extra keys)
     prints: dict[int, str] = field(default_factory=dict)  # id -> fingerprint of password written
     by_name: dict[str, int] = field(default_factory=dict)
     by_email: dict[str, int] = field(default_factory=dict)
     identities: dict[tuple[str, str], int] = field(default_factory=dict)
-    invitations: dict[str, dict] = field(default_factory=dict)  # email key -> Invitation fields
+    invitations: dict[str, dict[str, Any]] = field(
+        default_factory=dict
+    )  # email key -> Invitation fields
     next_id: int = 1
 
 
@@ -268,7 +294,9 @@ class _Live:
     sessions: dict[str, Session] = field(default_factory=dict)
     tickets: dict[str, Ticket] = field(default_factory=dict)
     tokens: dict[str, Token] = field(default_factory=dict)
-    counters: dict[tuple[str, datetime], list] = field(default_factory=dict)  # [expires, count]
+    counters: dict[tuple[str, datetime], list[Any]] = field(
+        default_factory=dict
+    )  # [expires, count]
 
 
 @dataclass
@@ -325,24 +353,43 @@ class YAMLStore(Store):
     def _users_view(self) -> _Users:
         """The users, parsed again only if a file changed (caller holds `_mutex`)."""
         seen = (_identity(self.path), _identity(self.state_path))
-        if self._users is None or seen != self._users_seen:
+        users = self._users
+        if users is None or seen != self._users_seen:
             with self._locked():
-                self._load_users(check_bytes=False)
-        return self._users
+                users = self._load_users(check_bytes=False)
+        return users
 
     def _live_view(self) -> _Live:
-        if self._live is None or _identity(self.live_path) != self._live_seen:
+        live = self._live
+        if live is None or _identity(self.live_path) != self._live_seen:
             with self._locked():
-                self._load_live(check_bytes=False)
-        return self._live
+                live = self._load_live(check_bytes=False)
+        return live
 
+    # The overloads say what `_read` and `_write` give for the parts named.
+    @overload
+    def _read(self, part: Literal["users"]) -> AbstractContextManager[_Users]: ...
+    @overload
+    def _read(self, part: Literal["live"]) -> AbstractContextManager[_Live]: ...
     @contextlib.contextmanager
     def _read(self, part: str) -> Iterator[Any]:
         with self._mutex:
             yield self._users_view() if part == "users" else self._live_view()
 
+    @overload
+    def _write(
+        self, part: Literal["users"], /
+    ) -> AbstractContextManager[tuple[_Tx, _Users, None]]: ...
+    @overload
+    def _write(
+        self, part: Literal["live"], /
+    ) -> AbstractContextManager[tuple[_Tx, None, _Live]]: ...
+    @overload
+    def _write(
+        self, part: Literal["users"], other: Literal["live"], /
+    ) -> AbstractContextManager[tuple[_Tx, _Users, _Live]]: ...
     @contextlib.contextmanager
-    def _write(self, *parts: str) -> Iterator[tuple[_Tx, _Users | None, _Live | None]]:
+    def _write(self, *parts: str) -> Iterator[tuple[_Tx, Any, Any]]:
         """Lock, re-read what changed, let the caller modify, then write what it changed."""
         with self._locked():
             users = self._load_users(check_bytes=True) if "users" in parts else None
@@ -374,16 +421,18 @@ class YAMLStore(Store):
         """
         try:
             if tx.live:
-                data = _dump_json(_render_live(self._live))
+                data = _dump_json(_render_live(_loaded(self._live)))
                 write_atomically(self.live_path, data)
                 self._live_seen, self._live_digest = _identity(self.live_path), _digest(data)
             if tx.state or tx.config:
                 state = config = None
                 if tx.state:
-                    state = _dump_json(_render_state(self._users))
+                    state = _dump_json(_render_state(_loaded(self._users)))
                     write_atomically(self.state_path, state)
                 if tx.config:
-                    config = stauth_format.dump(_render_config(self._users)).encode("utf-8")
+                    config = stauth_format.dump(_render_config(_loaded(self._users))).encode(
+                        "utf-8"
+                    )
                     write_atomically(self.path, config)
                 old = self._users_digest or (None, None)
                 self._users_digest = (
@@ -416,7 +465,9 @@ class YAMLStore(Store):
             self._commit(tx)
         return self._users
 
-    def _parse_users(self, config_bytes: bytes | None, state_bytes: bytes | None):
+    def _parse_users(
+        self, config_bytes: bytes | None, state_bytes: bytes | None
+    ) -> tuple[_Users, _Tx]:
         config = _parse_yaml(config_bytes, self.path.name)
         try:
             parsed = stauth_format.parse(config)
@@ -429,7 +480,7 @@ class YAMLStore(Store):
             meta_by_key = dict(state.get("users") or {})
             users = _Users(config=config, next_id=int(state.get("next_id") or 1))
             # Ids the sidecar gives, first: a user added by hand gets a new one after them.
-            metas: list[dict] = []
+            metas: list[dict[str, Any]] = []
             taken: set[int] = set()
             for item in parsed.users:
                 meta = meta_by_key.get(_key(item.username))
@@ -644,7 +695,7 @@ class YAMLStore(Store):
             return sum(1 for rec in users.records.values() if _active_admin(rec))
 
     def update_user(self, user_id: int, wanted: UserChanges, *, keep_an_admin: bool = True) -> User:
-        changes = wanted.values()
+        changes: dict[str, Any] = wanted.values()
         if "roles" in changes:
             changes["roles"] = tuple(sorted(set(wanted.roles or ())))
         with self._write("users") as (tx, users, _):
@@ -691,7 +742,9 @@ class YAMLStore(Store):
                 del users.identities[link]
 
     # --- sign-in counters ---------------------------------------------------------
-    def record_login_failure(self, user_id, *, now, max_attempts, lockout_until) -> User:
+    def record_login_failure(
+        self, user_id: int, *, now: datetime, max_attempts: int, lockout_until: datetime
+    ) -> User:
         lockout_until = _utc(lockout_until)
         with self._write("users") as (tx, users, _):
             rec = users.records.get(user_id)
@@ -703,7 +756,7 @@ class YAMLStore(Store):
                 rec["failed_logins"], rec["locked_until"] = 0, lockout_until
             return _to_user(rec)
 
-    def record_login_success(self, user_id, *, now) -> None:
+    def record_login_success(self, user_id: int, *, now: datetime) -> None:
         now = _utc(now)
         with self._write("users") as (tx, users, _):
             rec = users.records.get(user_id)
@@ -731,7 +784,7 @@ class YAMLStore(Store):
             tx.live = True
             slot = live.counters.setdefault((key, start), [start + window, 0])
             slot[1] += 1
-            return slot[1]
+            return int(slot[1])
 
     # --- invitations --------------------------------------------------------------
     def add_invitations(
@@ -835,7 +888,7 @@ class YAMLStore(Store):
                 os.fsync(fd)
             finally:
                 os.close(fd)
-            if cached:
+            if cached and self._audit is not None:  # cached: it is not None
                 self._audit.append(_audit_event(values))
                 self._audit_seen = _identity(self.audit_path)
 
@@ -858,7 +911,7 @@ class YAMLStore(Store):
     def audit_per_day(self, query: AuditQuery | None = None) -> list[AuditDayCount]:
         with self._mutex:
             events = self._audit_matching(query)
-        groups: dict[tuple[date, str, str, str], list] = {}
+        groups: dict[tuple[date, str, str, str], list[Any]] = {}
         for e in events:
             group = groups.setdefault((e.at.date(), e.event, e.method, e.outcome), [0, set()])
             group[0] += 1
@@ -1026,13 +1079,13 @@ def _dump_json(data: dict[str, Any]) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
-def _invitation(offer: dict) -> Invitation:
+def _invitation(offer: dict[str, Any]) -> Invitation:
     return Invitation(**offer)
 
 
 def _merge_invitations(
-    preauthorized: tuple[str, ...], saved: dict, now: datetime
-) -> tuple[dict[str, dict], bool]:
+    preauthorized: tuple[str, ...], saved: object, now: datetime
+) -> tuple[dict[str, dict[str, Any]], bool]:
     """Invitations = the config's pre-authorized emails (unused) + used ones from the sidecar.
 
     An email listed in the config without details (typed in by hand) is a new
@@ -1041,7 +1094,7 @@ def _merge_invitations(
     """
     if not isinstance(saved, dict):
         raise TypeError("invitations must be a mapping")
-    result: dict[str, dict] = {}
+    result: dict[str, dict[str, Any]] = {}
     changed = False
     for email in preauthorized:
         key = _key(email)
@@ -1061,7 +1114,7 @@ def _merge_invitations(
     return result, changed
 
 
-def _offer(meta: dict, email: str) -> dict:
+def _offer(meta: dict[str, Any], email: str) -> dict[str, Any]:
     return {
         "email": email,
         "created_at": _time(meta.get("created_at")) or datetime.now(UTC),
@@ -1130,10 +1183,7 @@ def _render_state(users: _Users) -> dict[str, Any]:
     }
 
 
-_SESSION_TIMES = ("created_at", "last_seen_at", "expires_at", "revoked_at")
-
-
-def _record(obj: Any, skip: str = "id") -> dict:
+def _record(obj: Any, skip: str = "id") -> dict[str, Any]:
     values = {k: v for k, v in obj.__dict__.items() if k != skip}
     return {k: _iso(v) if isinstance(v, datetime) else v for k, v in values.items()}
 
@@ -1153,14 +1203,16 @@ def _render_live(live: _Live) -> dict[str, Any]:
 def _parse_live(raw: dict[str, Any]) -> _Live:
     live = _Live()
     for sid, v in (raw.get("sessions") or {}).items():
-        times = {k: _time(v.get(k)) for k in _SESSION_TIMES}
         live.sessions[str(sid)] = Session(
             id=str(sid),
             user_id=int(v["user_id"]),
             method=str(v["method"]),
             user_agent=str(v.get("user_agent") or ""),
             ip=str(v.get("ip") or ""),
-            **times,
+            created_at=_required_time(v.get("created_at")),
+            last_seen_at=_required_time(v.get("last_seen_at")),
+            expires_at=_required_time(v.get("expires_at")),
+            revoked_at=_time(v.get("revoked_at")),
         )
     for tid, v in (raw.get("tickets") or {}).items():
         live.tickets[str(tid)] = Ticket(
@@ -1168,7 +1220,7 @@ def _parse_live(raw: dict[str, Any]) -> _Live:
             user_id=int(v["user_id"]),
             method=str(v["method"]),
             origin=str(v["origin"]),
-            expires_at=_time(v["expires_at"]),
+            expires_at=_required_time(v["expires_at"]),
             user_agent=str(v.get("user_agent") or ""),
             ip=str(v.get("ip") or ""),
         )
@@ -1178,27 +1230,27 @@ def _parse_live(raw: dict[str, Any]) -> _Live:
             purpose=str(v["purpose"]),
             user_id=int(v["user_id"]),
             email=str(v["email"]),
-            created_at=_time(v["created_at"]),
-            expires_at=_time(v["expires_at"]),
+            created_at=_required_time(v["created_at"]),
+            expires_at=_required_time(v["expires_at"]),
         )
     for v in raw.get("counters") or []:
-        start = _time(v["window_start"])
-        live.counters[(str(v["key"]), start)] = [_time(v["expires_at"]), int(v["count"])]
+        start = _required_time(v["window_start"])
+        live.counters[(str(v["key"]), start)] = [_required_time(v["expires_at"]), int(v["count"])]
     return live
 
 
-def _replace(session: Session, **changes) -> Session:
+def _replace(session: Session, **changes: Any) -> Session:
     return Session(**{**session.__dict__, **changes})
 
 
 # --- queries ---------------------------------------------------------------------
 
 
-def _when(value: datetime | None) -> tuple:
+def _when(value: datetime | None) -> tuple[bool, datetime]:
     return (value is not None, value or _EPOCH)
 
 
-_SORT_KEYS: dict[str, Callable[[dict], tuple]] = {
+_SORT_KEYS: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {
     "username": lambda r: (_key(r["username"]),),
     "email": lambda r: (_key(r["email"]),),
     "name": lambda r: (_key(r["last_name"]), _key(r["first_name"])),
@@ -1207,7 +1259,7 @@ _SORT_KEYS: dict[str, Callable[[dict], tuple]] = {
 }
 
 
-def _matches(rec: dict, query: UserQuery) -> bool:
+def _matches(rec: dict[str, Any], query: UserQuery) -> bool:
     text = query.search.strip().casefold()
     if text and not any(
         text in _key(rec[name]) for name in ("username", "email", "first_name", "last_name")
@@ -1216,15 +1268,15 @@ def _matches(rec: dict, query: UserQuery) -> bool:
     if query.role is not None and query.role not in rec["roles"]:
         return False
     locked = rec["locked_until"] is not None and query.now is not None
-    locked = locked and rec["locked_until"] > query.now
+    locked = locked and bool(rec["locked_until"] > query.now)
     if query.status == "disabled":
-        return rec["disabled"]
+        return bool(rec["disabled"])
     if query.status == "locked":
         return not rec["disabled"] and locked
     if query.status == "active":
         return not rec["disabled"] and not locked
     if query.status == "guest":
-        return rec["auth_source"] != LOCAL
+        return bool(rec["auth_source"] != LOCAL)
     return True
 
 
@@ -1244,14 +1296,14 @@ def _audit_matches(e: AuditEvent, q: AuditQuery) -> bool:
 _AUDIT_TEXT = ("event", "outcome", "actor", "target", "method", "ip", "detail")
 
 
-def _audit_values(e: AuditEvent) -> dict:
+def _audit_values(e: AuditEvent) -> dict[str, Any]:
     return {"id": e.id, "at": _iso(e.at), **{k: getattr(e, k) for k in _AUDIT_TEXT}}
 
 
-def _audit_event(values: dict) -> AuditEvent:
+def _audit_event(values: dict[str, Any]) -> AuditEvent:
     return AuditEvent(
         id=int(values["id"]),
-        at=_time(values["at"]),
+        at=_required_time(values["at"]),
         **{k: str(values.get(k) or "") for k in _AUDIT_TEXT},
     )
 
@@ -1296,4 +1348,4 @@ def _drop_torn_tail_and_last_id(fd: int) -> int:
                 break
     # The last line is not ours (edited by hand?): number after everything in the file.
     events = _parse_audit(os.pread(fd, os.fstat(fd).st_size, 0))
-    return max((e.id for e in events), default=0)
+    return max((e.id or 0 for e in events), default=0)

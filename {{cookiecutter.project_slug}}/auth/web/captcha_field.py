@@ -19,25 +19,32 @@ failed attempt already shows the new picture:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
 from auth.web.services import get_services
+
+if TYPE_CHECKING:
+    from streamlit.delta_generator import DeltaGenerator
+
+    from auth.domain.services import Services
 
 NEEDED_MESSAGE = "Please also type the characters in the picture."
 FAILED_MESSAGE = "The characters did not match the picture. Please try the new one."
 LABEL = "Type the characters in the picture"
 
 
-def available(services=None) -> bool:
+def available(services: Services | None = None) -> bool:
     """Whether settings.toml turns the captcha on."""
     services = services or get_services()
     return services.settings.captcha == "image"
 
 
 class CaptchaField:
-    def __init__(self, key: str, enabled: bool):
+    def __init__(self, key: str, enabled: bool) -> None:
         self.key, self.enabled = key, enabled
-        self._slot = None
+        self._slot: DeltaGenerator | None = None
         self._typed = ""
         if enabled:
             self._slot = st.empty()
@@ -53,16 +60,16 @@ class CaptchaField:
         """Check the typed answer against the challenge shown, once: it is used up either way."""
         if not self.enabled:
             return True
-        from auth.domain import captcha
+        import auth.domain.captcha as captcha  # the captcha library loads only when it is on
 
         challenge = st.session_state.pop(self._challenge_key, None)
-        return captcha.check(challenge, self._typed, get_services().now())
+        return bool(captcha.check(challenge, self._typed, get_services().now()))
 
     def draw(self) -> None:
         """Show the picture of the live challenge, drawing a new one when needed."""
-        if not self.enabled:
+        if not self.enabled or self._slot is None:  # the slot exists when enabled
             return
-        from auth.domain import captcha
+        import auth.domain.captcha as captcha  # the captcha library loads only when it is on
 
         now = get_services().now()
         challenge = st.session_state.get(self._challenge_key)

@@ -10,6 +10,7 @@ requirements.txt pins Streamlit and tests/auth/web/test_cookies.py fails if it c
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from streamlit import config
 from streamlit.web.server.server_util import get_cookie_secret
@@ -37,7 +38,7 @@ def encode(*, origin: str, session_token: str, provider: str = "") -> str:
     return create_signed_value(get_cookie_secret(), USER_COOKIE_NAME, json.dumps(payload)).decode()
 
 
-def decode(value: str) -> dict | None:
+def decode(value: str) -> dict[str, Any] | None:
     """The payload of a cookie value we (or Streamlit) signed; None if forged or stale."""
     raw = decode_signed_value(get_cookie_secret(), USER_COOKIE_NAME, value.encode("latin-1"))
     return json.loads(raw) if raw else None

@@ -6,6 +6,8 @@ follows unless this stopped the run.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import streamlit as st
 
 from auth.domain.oidc import LABELS, begin_guest_sign_in, configured_providers, pending_provider
@@ -13,8 +15,11 @@ from auth.web.client import current_client
 from auth.web.redirect import redirect
 from auth.web.routes import SESSION_PATH
 
+if TYPE_CHECKING:
+    from auth.domain.services import Services
 
-def guest_sign_in(services) -> None:
+
+def guest_sign_in(services: Services) -> None:
     """After `st.login`: provision and hand over to our session. Before: one button per provider."""
     user_info = st.user.to_dict()
     if pending_provider(user_info):
@@ -34,7 +39,7 @@ def guest_sign_in(services) -> None:
         st.divider()
 
 
-def _finish(services, user_info: dict) -> None:
+def _finish(services: Services, user_info: dict[str, Any]) -> None:
     client = current_client()
     result = begin_guest_sign_in(
         services, user_info, origin=client.origin, user_agent=client.user_agent, ip=client.ip

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from types import ModuleType
+from typing import Any
 
 from auth.config import ConfigError, load_settings
 from auth.domain import audit
@@ -42,9 +44,10 @@ def get_services() -> Services:
     return services
 
 
-def _read_secrets(st) -> dict:
+def _read_secrets(st: ModuleType) -> dict[str, Any]:
     try:
-        return st.secrets.to_dict()
+        secrets: dict[str, Any] = st.secrets.to_dict()
+        return secrets
     except FileNotFoundError as exc:
         raise ConfigError(
             "no .streamlit/secrets.toml found; copy .streamlit/secrets.toml.example "

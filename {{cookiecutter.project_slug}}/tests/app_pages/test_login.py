@@ -34,13 +34,15 @@ def stored_ticket_ids(services) -> set[str]:
             return set(live.tickets)
     # [end option: storage=yaml]
     # [option: storage=sqlite,postgres]
-    from sqlalchemy import select
+    if hasattr(store, "engine"):
+        from sqlalchemy import select
 
-    from auth.store.sql import tickets
+        from auth.store.sql import tickets
 
-    with store.engine.connect() as conn:
-        return set(conn.scalars(select(tickets.c.id)))
+        with store.engine.connect() as conn:
+            return set(conn.scalars(select(tickets.c.id)))
     # [end option: storage=sqlite,postgres]
+    raise TypeError(f"no way to list the tickets of {type(store).__name__}")
 
 
 def submit(login: str, password: str, at=None):

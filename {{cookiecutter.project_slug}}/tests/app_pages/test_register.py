@@ -118,12 +118,12 @@ def test_roles_and_flags_cannot_be_injected(services):
     for key, value in {"roles": "admin", "disabled": "false", "email_verified": "true"}.items():
         at.query_params[key] = value
     at.run()
-    for key, value in {
+    for key, forged in {
         "roles": ("admin",),
         "is_admin": True,
         "must_change_password": False,
     }.items():
-        at.session_state[key] = value
+        at.session_state[key] = forged
     register(at)
     user = services.store.find_user("newbie")
     assert user.roles == ("viewer",) and not user.is_admin

@@ -416,7 +416,7 @@ def test_import_dry_run_reports_and_creates_nothing(services, boss):
 
 
 def test_import_apply_creates_users_without_a_password_and_reports_progress(services, boss):
-    seen = []
+    seen: list[float] = []
     report = console.import_users_csv(services, boss, GOOD_CSV, apply=True, progress=seen.append)
     assert [r.outcome for r in report.rows] == ["created", "created"]
     assert seen == [0.5, 1.0]

@@ -10,6 +10,7 @@ import shutil
 import ssl
 import subprocess
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -63,7 +64,7 @@ def tls_server(certificate):
             logins.append((auth_data.login.decode(), auth_data.password.decode()))
             return AuthResult(success=auth_data.password == b"smtp-secret")
 
-        options = {"authenticator": authenticator, "auth_require_tls": True}
+        options: dict[str, Any] = {"authenticator": authenticator, "auth_require_tls": True}
         if mode == "starttls":
             options |= {"tls_context": server_context, "require_starttls": True}
         else:

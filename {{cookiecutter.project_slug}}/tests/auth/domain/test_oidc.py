@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,7 @@ from auth.domain import audit, oidc
 from auth.domain.sessions import start_session, verify_session
 from auth.store import AuditQuery, UserChanges
 
-SECRETS_OK = {
+SECRETS_OK: dict[str, Any] = {
     "auth": {
         "cookie_secret": "x" * 40,
         "redirect_uri": "http://localhost:8501/oauth2callback",

@@ -104,7 +104,7 @@ def test_zxcvbn_refuses_guessable_passwords_and_says_why(password):
 
 def test_context_words_include_names_and_the_parts_of_the_email():
     # "zorblatt" is in no word list; zxcvbn knows it from the context.
-    context = ("q.zorblatt@example.com",)
+    context: tuple[str, ...] = ("q.zorblatt@example.com",)
     assert password_problems("Zorblatt1999!", context=context) == [CONTEXT_MESSAGE]
     assert password_problems("Zorblatt1999!") == []
     context = ("al", "al@example.com", "Quentin", "Zorblatt", "Team Portal")

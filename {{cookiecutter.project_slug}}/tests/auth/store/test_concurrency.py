@@ -24,7 +24,7 @@ def _work(spec: StoreSpec, job: str, worker: int, barrier, results) -> None:
     store = spec.open()
     user = store.find_user("target")
     barrier.wait(TIMEOUT)
-    out = []
+    out: list[object] = []
     for round_ in range(ROUNDS):
         if job == "hit_counter":
             out.append(store.hit_counter("reset:alice", now=NOW, window=timedelta(hours=1)))

@@ -98,7 +98,7 @@ def test_update_user_changes_only_editable_fields(store):
     )
     assert (updated.first_name, updated.roles, updated.disabled) == ("Al", ("editor",), True)
     with pytest.raises(TypeError):
-        store.update_user(user.id, UserChanges(failed_logins=0))
+        store.update_user(user.id, UserChanges(failed_logins=0))  # type: ignore[call-arg]
     with pytest.raises(UserNotFound):
         store.update_user(999, UserChanges(first_name="x"))
 

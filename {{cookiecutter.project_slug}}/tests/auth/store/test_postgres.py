@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from auth.store import NewUser, sql
+from auth.store import NewUser, Store, sql
 from auth.store.sql import SQLStore, sqlite_engine
 from tests.auth.store.backends import BACKENDS, new_postgres_database
 
@@ -96,7 +96,7 @@ def _flaky_store(tmp_path, failures: int) -> tuple[SQLStore, _Flaky]:
     SQLStore(real).create_schema()
     flaky = _Flaky(real, failures, _lost_conflict())
     store = SQLStore(real, retryable=lambda exc: isinstance(exc, OperationalError))
-    store.engine = flaky
+    store.engine = flaky  # type: ignore[assignment]
     return store, flaky
 
 
@@ -138,9 +138,7 @@ def test_every_write_declares_its_retries():
         "count_signed_in_users",
     }  # fmt: skip
     abstract = {
-        name
-        for name in dir(sql.Store)
-        if getattr(getattr(sql.Store, name), "__isabstractmethod__", False)
+        name for name in dir(Store) if getattr(getattr(Store, name), "__isabstractmethod__", False)
     }
     assert writes == abstract - reads - {"create_schema"}
 
@@ -149,7 +147,7 @@ def test_other_errors_are_not_retried(tmp_path):
     real = sqlite_engine(tmp_path / "users.db")
     flaky = _Flaky(real, 1, _lost_conflict())
     store = SQLStore(real)  # SQLite: nothing is retryable
-    store.engine = flaky
+    store.engine = flaky  # type: ignore[assignment]
     with pytest.raises(OperationalError):
         store.count_users()
     assert flaky.calls == 1
@@ -179,6 +177,7 @@ def test_open_store_gives_a_migrated_retrying_postgres_store(database_url, setti
     from auth.store.postgres import is_retryable
 
     store = open_store(replace(settings, storage_backend="postgres", database_url=database_url))
+    assert isinstance(store, SQLStore)
     try:
         assert store.engine.dialect.name == "postgresql" and store.retryable is is_retryable
         assert current_revision(store.engine) == head_revision()
