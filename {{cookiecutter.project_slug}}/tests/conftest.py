@@ -119,6 +119,25 @@ def admin(make_user) -> User:
     return make_user("root", roles=("admin",))
 
 
+@pytest.fixture
+def store_checks(monkeypatch) -> list[str]:
+    """The tokens the guard checks against the store from now on, one entry per check.
+
+    Wraps the real `verify_session` where auth/web/guard.py calls it; the check itself runs.
+    """
+    from auth.web import guard
+
+    checked: list[str] = []
+    real = guard.verify_session
+
+    def counted(services, token):
+        checked.append(token)
+        return real(services, token)
+
+    monkeypatch.setattr(guard, "verify_session", counted)
+    return checked
+
+
 # --- email: a real SMTP server on loopback (aiosmtpd) ---------------------------------
 
 
