@@ -310,6 +310,11 @@ def write_baselines(baked_dir: Path, folder: Path) -> None:
     (folder / "app_pages" / "home.py").write_text(SAME_HOME_PAGE, encoding="utf-8")
 
 
+def measuring(profile: Path) -> Path:
+    """The file that tells timed_streamlit.py to profile (see there)."""
+    return profile.with_name(profile.name + ".measuring")
+
+
 def load_average() -> str:
     if not hasattr(os, "getloadavg"):
         return "n/a"
@@ -357,6 +362,9 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="stauth-bench-"))
     apps: list[App] = []
     profile = Path(args.profile).resolve() if args.profile else None
+    if profile is not None:
+        measuring(profile).unlink(missing_ok=True)
+        profile.unlink(missing_ok=True)
     try:
         print(f"Baking the default template into {workdir} ...", flush=True)
         baked = bake_default(workdir / "baked")
@@ -411,6 +419,8 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
                 for round_number in range(rounds):
+                    if profile is not None and round_number == args.warmup:
+                        measuring(profile).touch()  # from now on the bake's runs are profiled
                     for app in orders[round_number % len(orders)]:
                         app.measure(round_number)
                 load_after = load_average()
@@ -418,7 +428,9 @@ def main(argv: list[str] | None = None) -> int:
                 browser.close()
     finally:
         for app in apps:
-            app.server.stop()  # flushes the timings (and writes the profile)
+            app.server.stop()
+        if profile is not None:
+            measuring(profile).unlink(missing_ok=True)
 
     try:
         for app in apps:
@@ -541,8 +553,8 @@ def print_profile(profile: Path, ours: App) -> None:
     runs = sum(len(s.runs) for s in ours.samples.values())
     print()
     print(
-        f"Profile of the bake's script runs (all runs, warm-up and sign-in included; "
-        f"{runs} measured runs), written to {profile}; top 40 by cumulative time:"
+        f"Profile of the bake's {runs} measured script runs, written to {profile}; "
+        "top 40 by cumulative time (divide by the runs for a run's share):"
     )
     pstats.Stats(str(profile)).sort_stats("cumulative").print_stats(40)
 

@@ -20,8 +20,10 @@ the server's clock (time.perf_counter), `started` is the wall clock (time.time):
               media files and the garbage collection (runner.postScriptGC)
   gc          the gc.collect(2) part of `finish`
 
-With --profile, every script run is also profiled (cProfile, script thread only) and the
-statistics of all runs are written to OUT.pstats when the server exits. Profiling slows
+With --profile, every script run that starts while the file OUT.pstats.measuring exists
+is also profiled (cProfile, script thread only; returning_user.py creates that file for
+its measured rounds) and the statistics of all of them are written to OUT.pstats after
+each run. Profiling slows
 every Python call down: do not compare timings taken with it.
 """
 
@@ -56,11 +58,11 @@ def install(timings_path: str, profile_path: str | None = None) -> None:
 
     out = open(timings_path, "a", encoding="utf-8", buffering=1)  # open for the life of the process
     atexit.register(out.close)
-    profiler_stats: list = []
+    profiled: list = []  # [pstats.Stats of every run so far]
 
     def begin_run(start_wall: float, start: float) -> None:
         _local.run = {"started": start_wall, "_t0": start}
-        if profile_path:
+        if profile_path and os.path.exists(profile_path + ".measuring"):
             import cProfile
 
             _local.profiler = cProfile.Profile()
@@ -72,8 +74,8 @@ def install(timings_path: str, profile_path: str | None = None) -> None:
         profiler = getattr(_local, "profiler", None)
         if profiler is not None:
             profiler.disable()
-            profiler_stats.append(profiler)
             _local.profiler = None
+            save_profile(profiler)
         record = {
             "started": run["started"],
             "total": (end - run["_t0"]) * 1000,
@@ -88,6 +90,17 @@ def install(timings_path: str, profile_path: str | None = None) -> None:
             out.write(json.dumps(record) + "\n")
         # The next run of the same call (a rerun) starts now.
         begin_run(time.time(), _now())
+
+    def save_profile(profiler) -> None:
+        # Written after every run: the server is stopped by a signal, without atexit.
+        import pstats
+
+        with _write_lock:
+            if profiled:
+                profiled[0].add(profiler)
+            else:
+                profiled.append(pstats.Stats(profiler))
+            profiled[0].dump_stats(profile_path)
 
     original_run_script = script_runner.ScriptRunner._run_script
 
@@ -155,19 +168,6 @@ def install(timings_path: str, profile_path: str | None = None) -> None:
     script_runner.ScriptRunner._run_script = _run_script
     script_runner.ScriptRunner._on_script_finished = _on_script_finished
     Page.run = page_run
-
-    if profile_path:
-
-        def dump() -> None:
-            import pstats
-
-            if profiler_stats:
-                stats = pstats.Stats(profiler_stats[0])
-                for more in profiler_stats[1:]:
-                    stats.add(more)
-                stats.dump_stats(profile_path)
-
-        atexit.register(dump)
 
 
 def main() -> None:
