@@ -267,7 +267,6 @@ def test_a_session_revoked_after_a_run_is_refused_by_the_next(
     assert len(store_checks) == 2
 
 
-
 def test_session_past_its_absolute_lifetime_is_signed_out(services, clock, viewer, sign_in):
     token = sign_in(viewer)
     at = app(MAIN, token).run()
