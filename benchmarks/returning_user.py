@@ -11,10 +11,12 @@ a chosen password) and serves, side by side:
 Then it reloads each page many times in headless Chromium, in rounds that cycle through
 every order of the three, discards the warm-up rounds and reports, per app,
 
-  browser  navigation start to the heading "Welcome, admin" in the page (performance.now()
-           in the page, from a MutationObserver), and the same seen from Playwright (wall)
-  server   every script run, timed inside each server (benchmarks/timed_streamlit.py):
-           total, time to the end of the page, and where the time goes
+  browser  from the start of the reload until the heading "Welcome, admin" is painted,
+           on the page's own clock (Element Timing); also until it is in the page, and
+           until Playwright sees it
+  server   every script run, timed inside each server (benchmarks/timed_streamlit.py),
+           elapsed and CPU: total, time to the end of the page, where the time goes;
+           and the server process's CPU time per reload
 
 with the ratios of the bake to each baseline (trimmed means over the rounds) and a
 paired bootstrap 95 % interval for each ratio.
@@ -99,12 +101,14 @@ st.title({HEADING!r})
 # The bake's main.py and menu.py as they run for a signed-in admin, minus every call
 # into auth/: the pages an admin gets from navigation.visible_pages() (read from the
 # bake), the same st.navigation, the same Home page content, the same option menu,
-# caption and sign-out button. The ratio against it is the cost of auth alone.
+# caption and sign-out button, the same gc.freeze() after the start, and the bake's
+# .streamlit/config.toml. The ratio against it is the cost of auth alone.
 SAME_APP_SCRIPT = '''"""The bake's main.py and sidebar menu for a signed-in admin, without auth."""
 
 import streamlit as st
 from streamlit_option_menu import option_menu
 
+{freeze}
 APP_NAME = {app_name!r}
 # (path, title, icon, url_path, in_menu), as the bake's navigation.py lists them for an admin
 PAGES = {pages!r}
@@ -153,6 +157,15 @@ SAME_HOME_PAGE = f"""import streamlit as st
 st.title({HEADING!r})
 st.write("You are signed in. This page is yours to replace with the app itself.")
 st.caption("Your roles: admin")
+"""
+# Where the bake calls gc.freeze() once it has started (auth/web/services.py), the same
+# app does it at its first run, so that the ratio is the cost of auth, not of that setting.
+SAME_APP_FREEZE = """import same_app_start  # noqa: F401 - gc.freeze() once, as the bake does
+"""
+SAME_APP_START = """import gc
+
+gc.collect()
+gc.freeze()
 """
 # Run in the baked project: the admin's pages and the app's name, as JSON.
 READ_NAVIGATION = """
@@ -285,8 +298,11 @@ def timed_server(
     return StreamlitServer(cwd, script=script, launcher=launcher, extra_args=options)
 
 
-def write_baselines(baked_dir: Path, folder: Path) -> None:
-    """The same app without auth and the one-line page, in `folder`, with the bake's config."""
+def write_baselines(baked_dir: Path, folder: Path) -> bool:
+    """The same app without auth and the one-line page, in `folder`, with the bake's config.
+
+    Returns whether the bake calls gc.freeze() (and so does the same app).
+    """
     found = subprocess.run(  # noqa: S603 - this interpreter, our own snippet
         [sys.executable, "-c", READ_NAVIGATION],
         cwd=baked_dir,
@@ -299,7 +315,12 @@ def write_baselines(baked_dir: Path, folder: Path) -> None:
     shutil.copy(baked_dir / ".streamlit" / "config.toml", folder / ".streamlit")
     (folder / "one_line.py").write_text(ONE_LINE_SCRIPT, encoding="utf-8")
     pages = [tuple(p) for p in navigation["pages"]]
-    script = SAME_APP_SCRIPT.format(app_name=navigation["app_name"], pages=pages)
+    sources = (p for p in baked_dir.rglob("*.py") if "tests" not in p.relative_to(baked_dir).parts)
+    freezes = any("gc.freeze()" in p.read_text(encoding="utf-8") for p in sources)
+    script = SAME_APP_SCRIPT.format(
+        app_name=navigation["app_name"], pages=pages, freeze=SAME_APP_FREEZE if freezes else ""
+    )
+    (folder / "same_app_start.py").write_text(SAME_APP_START, encoding="utf-8")
     (folder / "same_app.py").write_text(script, encoding="utf-8")
     for path, *_ in pages:
         target = folder / path
@@ -308,6 +329,7 @@ def write_baselines(baked_dir: Path, folder: Path) -> None:
     if not any(p[0] == "app_pages/home.py" for p in pages) or pages[0][0] != "app_pages/home.py":
         raise RuntimeError(f"expected the admin's first page to be app_pages/home.py: {pages}")
     (folder / "app_pages" / "home.py").write_text(SAME_HOME_PAGE, encoding="utf-8")
+    return freezes
 
 
 def measuring(profile: Path) -> Path:
@@ -369,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Baking the default template into {workdir} ...", flush=True)
         baked = bake_default(workdir / "baked")
         baselines = workdir / "baselines"
-        write_baselines(baked.project_dir, baselines)
+        freezes = write_baselines(baked.project_dir, baselines)
         apps = [
             App(
                 "stauth (default bake)",
@@ -437,7 +459,7 @@ def main(argv: list[str] | None = None) -> int:
             for round_number in range(args.warmup):
                 app.samples.pop(round_number, None)
             app.collect_server_runs()
-        report(apps, args.reloads, args.warmup, load_before, load_after)
+        report(apps, args.reloads, args.warmup, load_before, load_after, freezes)
         if profile is not None:
             print_profile(profile, apps[0])
     finally:
@@ -451,7 +473,9 @@ def main(argv: list[str] | None = None) -> int:
 # --- the report ---------------------------------------------------------------------
 
 
-def report(apps: list[App], reloads: int, warmup: int, load_before: str, load_after: str) -> None:
+def report(
+    apps: list[App], reloads: int, warmup: int, load_before: str, load_after: str, freezes: bool
+) -> None:
     rounds = sorted(apps[0].samples)
     print()
     print(
@@ -462,14 +486,25 @@ def report(apps: list[App], reloads: int, warmup: int, load_before: str, load_af
         f"machine load average (1, 5, 15 min): {load_before} before, {load_after} after, "
         f"on {os.cpu_count()} CPUs"
     )
+    if options := " ".join(apps[0].server.extra_args):
+        print(f"Streamlit options for all three: {options}")
+    print(
+        "gc.freeze() once started: "
+        + (
+            "in the bake, and so in the same app"
+            if freezes
+            else "neither the bake nor the same app"
+        )
+    )
     print()
-    print("Browser (ms from the start of the reload): paint = the heading painted (median,")
+    print("Browser, ms from the start of the reload: paint = the heading painted (median,")
     print("trimmed mean, p90); dom = in the page; wall = seen by Playwright (medians).")
-    print("Server (ms): one script run, median and p95; content = from its start to the")
-    print("end of the page; cpu = the server process's CPU time per reload, all threads, mean.")
+    print("Server, ms: a script run's elapsed time (median, p95) and its CPU time (median);")
+    print("content = elapsed from its start to the end of the page; cpu/load = the server")
+    print("process's CPU time per reload, every thread (mean).")
     header = (
         f"{'app':<24}{'paint':>7}{'trim':>6}{'p90':>6}{'dom':>6}{'wall':>6}"
-        f"  |{'run':>7}{'p95':>7}{'content':>8}{'cpu':>6}{'runs/load':>10}"
+        f"  |{'run':>7}{'p95':>7}{'cpu':>6}{'content':>8}{'cpu/load':>9}{'runs/load':>10}"
     )
     print(header)
     print("-" * len(header))
@@ -478,6 +513,7 @@ def report(apps: list[App], reloads: int, warmup: int, load_before: str, load_af
         paint = [s.paint_ms for s in samples]
         runs = [run for s in samples for run in s.runs]
         totals = [run["total"] for run in runs] or [math.nan]
+        cpu = [run["cpu"]["total"] for run in runs] or [math.nan]
         content = [run["to_content"] for run in runs] or [math.nan]
         counts = [len(s.runs) for s in samples]
         count_text = f"{statistics.mode(counts)}"
@@ -488,35 +524,40 @@ def report(apps: list[App], reloads: int, warmup: int, load_before: str, load_af
             f"{percentile(paint, 0.9):>6.0f}{statistics.median(s.dom_ms for s in samples):>6.0f}"
             f"{statistics.median(s.wall_ms for s in samples):>6.0f}"
             f"  |{statistics.median(totals):>7.1f}{percentile(totals, 0.95):>7.1f}"
-            f"{statistics.median(content):>8.1f}{statistics.fmean(s.cpu_ms for s in samples):>6.0f}"
-            f"{count_text:>10}"
+            f"{statistics.median(cpu):>6.1f}{statistics.median(content):>8.1f}"
+            f"{statistics.fmean(s.cpu_ms for s in samples):>9.0f}{count_text:>10}"
         )
 
     print()
-    print("Where a script run's time goes on the server (median ms over the measured runs).")
-    print("prep: Streamlit before the script; before page: main.py up to st.Page.run (session")
-    print("check, navigation); page: the page file; after page: the sidebar; finish: Streamlit's")
-    print("clean-up, of which gc: gc.collect(2). The one-line page counts wholly as page.")
+    print("Where a script run's time goes on the server: median ms over the measured runs,")
+    print("elapsed and CPU. prep: Streamlit before the script; before page: main.py up to")
+    print("st.Page.run (session check, navigation); page: the page file; after page: the")
+    print("sidebar; finish: Streamlit's clean-up, of which gc: the gc.collect(2) it runs after")
+    print("every run. The one-line page counts wholly as page.")
     parts = ("prep", "before_page", "page", "after_page", "exec", "finish", "gc", "total")
-    print(f"{'app':<24}" + "".join(f"{p.replace('_', ' '):>12}" for p in parts))
+    print(f"{'app':<24}{'':<8}" + "".join(f"{p.replace('_', ' '):>12}" for p in parts))
     for app in apps:
         runs = [run for r in rounds for run in app.samples[r].runs]
-        cells = []
-        for part in parts:
-            values = [breakdown(run)[part] for run in runs]
-            cells.append(f"{statistics.median(values):>12.1f}" if values else f"{'-':>12}")
-        print(f"{app.name:<24}" + "".join(cells))
+        for clock in ("elapsed", "cpu"):
+            cells = []
+            for part in parts:
+                values = [(run["cpu"] if clock == "cpu" else run)[part] for run in runs]
+                cells.append(f"{statistics.median(values):>12.1f}" if values else f"{'-':>12}")
+            name = app.name if clock == "elapsed" else ""
+            print(f"{name:<24}{clock:<8}" + "".join(cells))
 
     print()
     print(f"Ratios, stauth / baseline, of trimmed means ({TRIM:.0%} cut at each end) over the")
     print("rounds, [95 % paired bootstrap interval]; the ratio of medians beside it.")
     ours, same = apps[0], apps[1]
+    measures = (
+        ("browser, paint", lambda s: s.paint_ms),
+        ("server, run elapsed", lambda s: s.server_ms),
+        ("server, run CPU", lambda s: sum(run["cpu"]["total"] for run in s.runs)),
+    )
     for base in apps[1:]:
         print(f"  vs {base.name}:")
-        for label, value in (
-            ("browser, paint", lambda s: s.paint_ms),
-            ("server, script run", lambda s: s.server_ms),
-        ):
+        for label, value in measures:
             mine = [value(ours.samples[r]) for r in rounds]
             theirs = [value(base.samples[r]) for r in rounds]
             if not all(theirs):
@@ -524,7 +565,7 @@ def report(apps: list[App], reloads: int, warmup: int, load_before: str, load_af
             low, high = ratio_interval(mine, theirs)
             point = trimmed_mean(mine) / trimmed_mean(theirs)
             medians = statistics.median(mine) / statistics.median(theirs)
-            line = f"    {label:<20}{point:5.2f}x [{low:.2f}, {high:.2f}]   median {medians:.2f}x"
+            line = f"    {label:<21}{point:5.2f}x [{low:.2f}, {high:.2f}]   median {medians:.2f}x"
             if base is same and label.startswith("browser"):
                 line += f"   {verdict(low, high)}"
             print(line)
@@ -533,15 +574,6 @@ def report(apps: list[App], reloads: int, warmup: int, load_before: str, load_af
         f"  auth's cost to paint (trimmed mean of the paired differences with the same app): "
         f"{trimmed_mean(difference):+.0f} ms"
     )
-
-
-def breakdown(run: dict) -> dict[str, float]:
-    """A run's parts; a run without st.Page (the one-line page) counts wholly as page."""
-    if run["page"] == 0:
-        return {**run, "before_page": 0.0, "page": run["exec"], "after_page": 0.0}
-    before = run["to_content"] - run["prep"] - run["page"]
-    after = run["exec"] - before - run["page"]
-    return {**run, "before_page": before, "after_page": after}
 
 
 def print_profile(profile: Path, ours: App) -> None:

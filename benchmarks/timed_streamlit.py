@@ -5,26 +5,28 @@
 Used by returning_user.py to time the apps it serves without adding code to them.
 It patches Streamlit's script runner (streamlit/runtime/scriptrunner/script_runner.py)
 in this process, then hands over to Streamlit's own command line. One JSON line per
-script run, written when the run has finished; every duration is in milliseconds on
-the server's clock (time.perf_counter), `started` is the wall clock (time.time):
+script run, written when the run has finished. Durations are in milliseconds of
+elapsed time (time.perf_counter); the same parts in CPU time of the script thread
+(time.thread_time: not counting the time it waited for a CPU or for the GIL) are under
+"cpu". `started` is the wall clock (time.time) when the run began:
 
-  started     when the run began (ScriptRunner._run_script, or the end of the previous
-              run when Streamlit reruns in the same call)
-  total       the whole run: from `started` to the end of Streamlit's clean-up after it
-  prep        Streamlit's preparation before the script's first line
-  exec        the script itself (main.py, or the one-file app), widget callbacks included
-  page        inside st.Page.run(): the page's own file (0 when there is none)
-  to_content  from `started` to the end of the page (to the end of the script without one):
-              the page's content has been handed to the browser queue by then
-  finish      Streamlit's clean-up after the script: session-state upkeep, events,
-              media files and the garbage collection (runner.postScriptGC)
-  gc          the gc.collect(2) part of `finish`
+  total        the whole run: ScriptRunner._run_script (or the end of the previous run,
+               for a rerun within the same call) to the end of Streamlit's clean-up
+  prep         Streamlit's preparation before the script's first line
+  exec         the script itself (main.py, or a one-file app), widget callbacks included
+  before_page  the script up to st.Page.run() (main.py: session check, navigation)
+  page         inside st.Page.run(): the page's own file; without st.Page, the whole script
+  after_page   the script after the page (main.py: the sidebar)
+  finish       Streamlit's clean-up after the script: session-state upkeep, events, media
+               files and the garbage collection it runs after every run (runner.postScriptGC)
+  gc           the gc.collect(2) part of `finish`
+  to_content   from the start to the end of the page (of the script without st.Page): the
+               page's content has been handed to the browser queue by then
 
 With --profile, every script run that starts while the file OUT.pstats.measuring exists
 is also profiled (cProfile, script thread only; returning_user.py creates that file for
 its measured rounds) and the statistics of all of them are written to OUT.pstats after
-each run. Profiling slows
-every Python call down: do not compare timings taken with it.
+each run. Profiling slows every Python call down: do not compare timings taken with it.
 """
 
 from __future__ import annotations
@@ -41,14 +43,33 @@ _local = threading.local()
 _write_lock = threading.Lock()
 
 
-def _now() -> float:
-    return time.perf_counter()
-
-
-def _add(name: str, value: float) -> None:
+def _mark(name: str) -> None:
+    """Note the time on both clocks at a point of the script run under way, if any."""
     run = getattr(_local, "run", None)
     if run is not None:
-        run[name] = run.get(name, 0.0) + value
+        run[name] = (time.perf_counter(), time.thread_time())
+
+
+def _parts(run: dict, clock: int) -> dict[str, float]:
+    """The run's parts in ms on one clock (0: wall, 1: this thread's CPU time)."""
+
+    def span(first: str, last: str) -> float:
+        return (
+            (run[last][clock] - run[first][clock]) * 1000 if first in run and last in run else 0.0
+        )
+
+    with_page = "page_start" in run and "page_end" in run
+    return {
+        "total": span("start", "end"),
+        "prep": span("start", "exec_start"),
+        "before_page": span("exec_start", "page_start") if with_page else 0.0,
+        "page": span("page_start", "page_end") if with_page else span("exec_start", "exec_end"),
+        "after_page": span("page_end", "exec_end") if with_page else 0.0,
+        "exec": span("exec_start", "exec_end"),
+        "finish": span("exec_end", "end"),
+        "gc": span("gc_start", "gc_end"),
+        "to_content": span("start", "page_end" if with_page else "exec_end"),
+    }
 
 
 def install(timings_path: str, profile_path: str | None = None) -> None:
@@ -60,8 +81,9 @@ def install(timings_path: str, profile_path: str | None = None) -> None:
     atexit.register(out.close)
     profiled: list = []  # [pstats.Stats of every run so far]
 
-    def begin_run(start_wall: float, start: float) -> None:
-        _local.run = {"started": start_wall, "_t0": start}
+    def begin_run() -> None:
+        _local.run = {"started": time.time()}
+        _mark("start")
         if profile_path and os.path.exists(profile_path + ".measuring"):
             import cProfile
 
@@ -69,8 +91,8 @@ def install(timings_path: str, profile_path: str | None = None) -> None:
             _local.profiler.enable()
 
     def end_run() -> None:
+        _mark("end")
         run = _local.run
-        end = _now()
         profiler = getattr(_local, "profiler", None)
         if profiler is not None:
             profiler.disable()
@@ -78,18 +100,12 @@ def install(timings_path: str, profile_path: str | None = None) -> None:
             save_profile(profiler)
         record = {
             "started": run["started"],
-            "total": (end - run["_t0"]) * 1000,
-            "prep": (run.get("_exec_start", end) - run["_t0"]) * 1000,
-            "exec": run.get("exec", 0.0) * 1000,
-            "page": run.get("page", 0.0) * 1000,
-            "to_content": (run.get("_content", run.get("_exec_end", end)) - run["_t0"]) * 1000,
-            "finish": run.get("finish", 0.0) * 1000,
-            "gc": run.get("gc", 0.0) * 1000,
+            **_parts(run, 0),
+            "cpu": _parts(run, 1),
         }
         with _write_lock:
             out.write(json.dumps(record) + "\n")
-        # The next run of the same call (a rerun) starts now.
-        begin_run(time.time(), _now())
+        begin_run()  # a rerun within the same call starts now
 
     def save_profile(profiler) -> None:
         # Written after every run: the server is stopped by a signal, without atexit.
@@ -102,72 +118,48 @@ def install(timings_path: str, profile_path: str | None = None) -> None:
                 profiled.append(pstats.Stats(profiler))
             profiled[0].dump_stats(profile_path)
 
+    def around(name: str, function):
+        """`function`, noting `name`_start and `name`_end around every call."""
+
+        def timed(*args, **kwargs):
+            _mark(f"{name}_start")
+            try:
+                return function(*args, **kwargs)
+            finally:
+                _mark(f"{name}_end")
+
+        return timed
+
     original_run_script = script_runner.ScriptRunner._run_script
 
     def _run_script(self, rerun_data):
-        begin_run(time.time(), _now())
+        begin_run()
         try:
             return original_run_script(self, rerun_data)
         finally:
             profiler = getattr(_local, "profiler", None)
-            if profiler is not None:  # the run that end_run opened for a rerun that never came
+            if profiler is not None:  # opened by end_run for a rerun that never came
                 profiler.disable()
             _local.run = None
             _local.profiler = None
 
-    original_exec = script_runner.exec_func_with_error_handling
-
-    def exec_func_with_error_handling(func, ctx):
-        run = getattr(_local, "run", None)
-        started = _now()
-        if run is not None:
-            run["_exec_start"] = started
-        try:
-            return original_exec(func, ctx)
-        finally:
-            ended = _now()
-            _add("exec", ended - started)
-            if run is not None:
-                run["_exec_end"] = ended
-
     original_finished = script_runner.ScriptRunner._on_script_finished
 
     def _on_script_finished(self, *args, **kwargs):
-        started = _now()
         try:
             return original_finished(self, *args, **kwargs)
         finally:
-            _add("finish", _now() - started)
             if getattr(_local, "run", None) is not None:
                 end_run()
 
-    original_page_run = Page.run
-
-    def page_run(self):
-        started = _now()
-        try:
-            return original_page_run(self)
-        finally:
-            ended = _now()
-            _add("page", ended - started)
-            run = getattr(_local, "run", None)
-            if run is not None:
-                run["_content"] = ended
-
     real_gc = script_runner.gc
-
-    def collect(*args, **kwargs):
-        started = _now()
-        try:
-            return real_gc.collect(*args, **kwargs)
-        finally:
-            _add("gc", _now() - started)
-
-    script_runner.gc = types.SimpleNamespace(collect=collect)
-    script_runner.exec_func_with_error_handling = exec_func_with_error_handling
+    script_runner.gc = types.SimpleNamespace(collect=around("gc", real_gc.collect))
+    script_runner.exec_func_with_error_handling = around(
+        "exec", script_runner.exec_func_with_error_handling
+    )
     script_runner.ScriptRunner._run_script = _run_script
     script_runner.ScriptRunner._on_script_finished = _on_script_finished
-    Page.run = page_run
+    Page.run = around("page", Page.run)
 
 
 def main() -> None:
