@@ -39,7 +39,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -245,9 +247,12 @@ class App:
     timings: Path
     page: object = None
     samples: dict[int, Sample] = field(default_factory=dict)  # by round
+    before_reload: Callable[[], None] | None = None
 
     def measure(self, round_number: int) -> None:
         heading = self.page.get_by_role("heading", name=HEADING)
+        if self.before_reload is not None:
+            self.before_reload()
         cpu_before = process_cpu_ms(self.server)
         window_start = time.time()
         started = time.perf_counter()
@@ -332,6 +337,34 @@ def write_baselines(baked_dir: Path, folder: Path) -> bool:
     return freezes
 
 
+def away_since_yesterday(database: Path) -> Callable[[], None]:
+    """Make the bake's live sessions look last used at the end of the previous UTC day.
+
+    Within the 24-hour idle timeout, but on another day: the next script run's session
+    check writes last_seen_at and records the day's first activity, as it does for
+    someone who signed in yesterday. Writes the SQLite file directly, in the format
+    SQLAlchemy gives DateTime columns there (naive UTC text).
+    """
+    import sqlite3
+
+    if not database.is_file():
+        raise RuntimeError(f"--yesterday needs the default SQLite store, not found at {database}")
+
+    def age() -> None:
+        today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        yesterday = (today - timedelta(microseconds=1)).replace(tzinfo=None)
+        with sqlite3.connect(database, timeout=10) as connection:
+            changed = connection.execute(
+                "UPDATE sessions SET last_seen_at = ? WHERE revoked_at IS NULL",
+                (yesterday.isoformat(sep=" "),),
+            ).rowcount
+        connection.close()
+        if changed < 1:
+            raise RuntimeError("--yesterday: no live session in the bake's store")
+
+    return age
+
+
 def measuring(profile: Path) -> Path:
     """The file that tells timed_streamlit.py to profile (see there)."""
     return profile.with_name(profile.name + ".measuring")
@@ -356,6 +389,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="FILE",
         help="also profile the bake's script runs (cProfile) into FILE.pstats and print the "
         "top entries; the bake's timings are then inflated, its ratios meaningless",
+    )
+    parser.add_argument(
+        "--yesterday",
+        action="store_true",
+        help="before each reload of the bake, make its session look last used yesterday "
+        "(a first visit of the day: the session check writes); default: a user reloading",
     )
     parser.add_argument(
         "--option",
@@ -428,6 +467,10 @@ def main(argv: list[str] | None = None) -> int:
                 sign_in(ours.page, ours.server.url, "admin", baked.one_time_password)
                 set_first_password(ours.page, NEW_PASSWORD)
                 home_heading(ours.page).wait_for(state="visible", timeout=UI_TIMEOUT_MS)
+                if args.yesterday:
+                    ours.before_reload = away_since_yesterday(
+                        baked.project_dir / "data" / "users.db"
+                    )
                 for app in apps:  # every app reloads its root URL, where Home is the default
                     app.page.goto(app.server.url)
                     app.page.get_by_role("heading", name=HEADING).wait_for(timeout=UI_TIMEOUT_MS)
@@ -459,6 +502,8 @@ def main(argv: list[str] | None = None) -> int:
             for round_number in range(args.warmup):
                 app.samples.pop(round_number, None)
             app.collect_server_runs()
+        if args.yesterday:
+            print("\n--yesterday: every reload of the bake is its session's first of the day")
         report(apps, args.reloads, args.warmup, load_before, load_after, freezes)
         if profile is not None:
             print_profile(profile, apps[0])
