@@ -137,6 +137,9 @@ class StreamlitServer:
     port: int = 0
     python: str = sys.executable
     extra_args: Sequence[str] = ()
+    # What follows the interpreter, before "run": Streamlit's command line, or a
+    # wrapper script that takes the same arguments (benchmarks/timed_streamlit.py).
+    launcher: Sequence[str] = ("-m", "streamlit")
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
     log_path: Path | None = field(default=None, init=False)
 
@@ -159,8 +162,7 @@ class StreamlitServer:
         }
         command = [
             self.python,
-            "-m",
-            "streamlit",
+            *self.launcher,
             "run",
             self.script,
             "--server.headless",

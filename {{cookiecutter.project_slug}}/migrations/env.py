@@ -17,10 +17,12 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 if str(PROJECT_DIR) not in sys.path:
     sys.path.insert(0, str(PROJECT_DIR))
 
+from sqlalchemy.engine import Connection, Engine  # noqa: E402
+
 from auth.store.sql import metadata  # noqa: E402
 
 
-def _configured_engine():
+def _configured_engine() -> Engine:
     import tomllib
 
     from auth.config import load_settings
@@ -44,7 +46,7 @@ def run_migrations() -> None:
         engine.dispose()
 
 
-def _run(connection) -> None:
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,

@@ -118,6 +118,24 @@ def admin(make_user) -> User:
     return make_user("root", roles=("admin",))
 
 
+@pytest.fixture
+def store_checks(monkeypatch) -> list[str]:
+    """The tokens the guard checks against the store from now on, one entry per check.
+
+    Wraps the real `verify_session` where auth/web/guard.py calls it; the check itself runs.
+    """
+    from auth.domain.sessions import verify_session
+
+    checked: list[str] = []
+
+    def counted(services, token):
+        checked.append(token)
+        return verify_session(services, token)
+
+    monkeypatch.setattr("auth.web.guard.verify_session", counted)
+    return checked
+
+
 # --- email: a real SMTP server on loopback (aiosmtpd) ---------------------------------
 
 

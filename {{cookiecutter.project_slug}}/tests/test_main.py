@@ -228,6 +228,46 @@ def test_must_change_password_wins_over_a_requested_home_page(services, viewer, 
 # --- the check on every run ---------------------------------------------------------
 
 
+def test_a_run_checks_the_session_once_for_main_and_its_page(
+    services, admin, sign_in, store_checks
+):
+    token = sign_in(admin)
+    at = app(MAIN, token).run()
+    assert_home(at, "root")
+    assert store_checks == [token]  # main.py checked; the page's require_role() reused it
+    at.switch_page(ADMIN_PAGE).run()
+    assert titles(at) == ["Users"]
+    assert store_checks == [token, token]
+
+
+def test_every_run_checks_the_session_again(services, viewer, sign_in, store_checks):
+    at = app(MAIN, sign_in(viewer)).run()
+    at.run()
+    at.run()
+    assert_home(at, "bob")
+    assert len(store_checks) == 3
+
+
+def test_a_run_ended_by_a_page_switch_leaves_nothing_to_the_next_run(
+    services, admin, sign_in, store_checks
+):
+    at = app(MAIN, sign_in(admin)).run()
+    at.session_state[menu._TARGET_KEY] = "Users"
+    at.run()  # this run switches page (st.switch_page raises), the next one shows Users
+    assert titles(at) == ["Users"]
+    assert len(store_checks) == 3
+
+
+def test_a_session_revoked_after_a_run_is_refused_by_the_next(
+    services, clock, viewer, sign_in, store_checks
+):
+    at = app(MAIN, sign_in(viewer)).run()
+    services.store.revoke_user_sessions(viewer.id, now=clock())
+    at.run()
+    assert_signed_out(at)
+    assert len(store_checks) == 2
+
+
 def test_session_past_its_absolute_lifetime_is_signed_out(services, clock, viewer, sign_in):
     token = sign_in(viewer)
     at = app(MAIN, token).run()

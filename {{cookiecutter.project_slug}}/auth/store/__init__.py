@@ -1,9 +1,11 @@
 """Storage, below the domain: records (`records.py`), errors (`errors.py`), the interface
 split by role (`protocols.py`), one backend per file, chosen by `[storage] backend`."""
 
+from __future__ import annotations
+
 from collections.abc import Callable
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING
 
 from auth.config import ConfigError, Settings
 from auth.store.errors import (
@@ -40,6 +42,11 @@ from auth.store.records import (
     UserChanges,
     UserQuery,
 )
+
+# [option: storage=sqlite,postgres]
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+# [end option: storage=sqlite,postgres]
 
 __all__ = [
     "ADMIN_ROLE",
@@ -102,15 +109,17 @@ def open_store(settings: Settings, password_hasher: Callable[[str], str] | None 
 
 
 # [option: storage=sqlite,postgres]
-def open_engine(settings: Settings) -> Any:
-    """The SQLAlchemy engine of a SQL backend (sqlite or postgres); `Any` keeps SQLAlchemy's
-    types out of this module, which every project imports."""
+def open_engine(settings: Settings) -> Engine:
+    """The SQLAlchemy engine of a SQL backend (sqlite or postgres)."""
+    engine: Engine
     # [option: storage=postgres]
     if settings.storage_backend == "postgres":
-        return _backend("auth.store.postgres", "postgres").postgres_engine(settings.database_url)
+        engine = _backend("auth.store.postgres", "postgres").postgres_engine(settings.database_url)
+        return engine
     # [end option: storage=postgres]
     if settings.storage_backend == "sqlite":
-        return _backend("auth.store.sql", "sqlite").sqlite_engine(settings.sqlite_path)
+        engine = _backend("auth.store.sql", "sqlite").sqlite_engine(settings.sqlite_path)
+        return engine
     raise ConfigError(f"the {settings.storage_backend} storage has no SQL engine")
 
 
