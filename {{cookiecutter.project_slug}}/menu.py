@@ -11,17 +11,14 @@ import streamlit as st
 from streamlit_option_menu import option_menu
 
 from auth.domain.sessions import Identity
+from auth.web import keys
 from auth.web.guard import sign_out
 from navigation import PageSpec, menu_pages
-
-_MENU_KEY = "main_menu"
-_TARGET_KEY = "_menu_target"
-_SIGN_OUT_KEY = "sign_out"
 
 
 def _remember_choice(key: str) -> None:
     # Only a click sets the target; navigating by other means must not be undone.
-    st.session_state[_TARGET_KEY] = st.session_state[key]
+    st.session_state[keys.MENU_TARGET] = st.session_state[key]
 
 
 def _current_index(pages: list[PageSpec], st_pages: dict[str, st.Page], current: st.Page) -> int:
@@ -35,9 +32,9 @@ def follow_sidebar_clicks(
     identity: Identity | None,
 ) -> None:
     """Sign out or switch page if that is what the last click in the sidebar asked for."""
-    if identity is not None and st.session_state.get(_SIGN_OUT_KEY):
+    if identity is not None and st.session_state.get(keys.SIGN_OUT):
         sign_out()
-    target = st.session_state.pop(_TARGET_KEY, None)
+    target = st.session_state.pop(keys.MENU_TARGET, None)
     titles = [p.title for p in pages]
     if target in titles and titles.index(target) != _current_index(pages, st_pages, current):
         st.switch_page(st_pages[pages[titles.index(target)].path])
@@ -59,9 +56,9 @@ def render_sidebar(
             icons=[p.icon for p in pages],
             menu_icon="shield-lock",
             default_index=_current_index(pages, st_pages, current),
-            key=_MENU_KEY,
+            key=keys.MENU,
             on_change=_remember_choice,
         )
         if identity is not None:
             st.caption(f"Signed in as **{identity.user.username}**")
-            st.button("Sign out", key=_SIGN_OUT_KEY, icon=":material/logout:", width="stretch")
+            st.button("Sign out", key=keys.SIGN_OUT, icon=":material/logout:", width="stretch")

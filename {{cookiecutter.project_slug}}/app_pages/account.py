@@ -7,6 +7,7 @@ import streamlit as st
 from auth.domain import account, users
 from auth.domain.passwords import PASSWORD_INPUT_CHARS
 from auth.domain.validators import MAX_EMAIL_CHARS, MAX_NAME_CHARS
+from auth.web import keys
 from auth.web.guard import require_role, sign_out
 from auth.web.services import get_services
 
@@ -18,7 +19,7 @@ CONFIRM_CHARS = 256
 services = get_services()
 identity = require_role()
 user = identity.user
-_FLASH = "account_flash"
+_FLASH = keys.flash("account")
 
 
 def show_problems(exc: users.ValidationError) -> None:
@@ -68,7 +69,7 @@ else:
             type="password",
             max_chars=PASSWORD_INPUT_CHARS,
             autocomplete="current-password",
-            key="email_password",
+            key=keys.key("account", "email_password"),
         )
         change_email = st.form_submit_button("Change email")
     if change_email:
@@ -129,7 +130,7 @@ for row in rows:
     )
     if row.current:
         right.caption("This session")
-    elif right.button("Sign out", key=f"end_{row.id[:16]}"):
+    elif right.button("Sign out", key=keys.key("account", "end", row.id[:16])):
         account.end_session(services, identity, row.id)
         st.session_state[_FLASH] = "That session was signed out."
         st.rerun()
@@ -151,7 +152,7 @@ with st.form("delete_account", clear_on_submit=True):
             type="password",
             max_chars=PASSWORD_INPUT_CHARS,
             autocomplete="current-password",
-            key="delete_password",
+            key=keys.key("account", "delete_password"),
         )
     confirmation = st.text_input("Type your username to confirm", max_chars=CONFIRM_CHARS)
     delete = st.form_submit_button("Delete my account", type="primary")

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from auth.domain import admin, audit
+from auth.web import keys
 from auth.web.client import current_client
 from auth.web.guard import require_role
 from auth.web.services import get_services
@@ -14,6 +15,7 @@ identity = require_role("admin")
 services = get_services()
 ip = current_client().ip
 ANY = "any"
+PAGE_KEY = keys.key("audit", "page")
 
 st.title("Audit log")
 today = services.now().date()
@@ -57,13 +59,13 @@ with right:
 
 st.subheader("Events")
 page_size = 50
-page_no = st.session_state.get("audit_page", 1)
+page_no = st.session_state.get(PAGE_KEY, 1)
 found = admin.list_audit(services, identity, flt, page=page_no, page_size=page_size)
 st.caption(f"{found.total} event(s), newest first; page {found.page} of {found.pages}.")
 st.dataframe(found.rows, hide_index=True, width="stretch")
 if found.pages > 1:
-    st.session_state["audit_page"] = found.page
-    st.number_input("Page", min_value=1, max_value=found.pages, step=1, key="audit_page")
+    st.session_state[PAGE_KEY] = found.page
+    st.number_input("Page", min_value=1, max_value=found.pages, step=1, key=PAGE_KEY)
 
 if st.button("Prepare CSV export of the filtered events"):
     st.download_button(

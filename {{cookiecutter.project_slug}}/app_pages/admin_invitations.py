@@ -3,6 +3,7 @@
 import streamlit as st
 
 from auth.domain import admin
+from auth.web import keys
 from auth.web.client import current_client
 from auth.web.guard import require_role
 from auth.web.services import get_services
@@ -10,7 +11,7 @@ from auth.web.services import get_services
 identity = require_role("admin")
 services = get_services()
 ip = current_client().ip
-FLASH_KEY = "admin_invitations_flash"
+FLASH_KEY = keys.flash("invitations")
 
 st.title("Invitations")
 if FLASH_KEY in st.session_state:

@@ -6,6 +6,7 @@ from typing import Any
 import streamlit as st
 
 from auth.domain import admin
+from auth.web import keys
 from auth.web.client import current_client
 from auth.web.guard import require_role
 from auth.web.services import get_services
@@ -14,9 +15,13 @@ identity = require_role("admin")
 services = get_services()
 ip = current_client().ip
 ANY = "any"
-TABLE_KEY = "users_table"
-GENERATION_KEY = "users_table_generation"
-FLASH_KEY = "admin_users_flash"
+TABLE_KEY = keys.key("users", "table")
+GENERATION_KEY = keys.key("users", "table_generation")
+FLASH_KEY = keys.flash("users")
+PAGE_KEY = keys.key("users", "page")
+SHOWN_KEY = keys.key("users", "shown")
+CHECKED_KEY = keys.key("users", "import_checked")
+IMPORT_TEXT_KEY = keys.key("users", "import_text")
 COLUMNS = ("username", "email", "first_name", "last_name", "roles", "status", "last_login_at")
 
 
@@ -62,7 +67,7 @@ flt = admin.UserFilter(
     sort=sort,
     descending=descending,
 )
-page_no = st.session_state.get("users_page", 1)
+page_no = st.session_state.get(PAGE_KEY, 1)
 found = admin.list_users(services, identity, flt, page=page_no, page_size=page_size)
 st.caption(
     f"{found.total} user(s); page {found.page} of {found.pages}. Select a row to see and act."
@@ -70,8 +75,8 @@ st.caption(
 # A selection is a row number: when the rows change (search, filter, sort, page),
 # a fresh table key drops it, so the same number cannot open a different user.
 shown = (flt, found.page, page_size)
-if st.session_state.get("users_shown") != shown:
-    st.session_state["users_shown"] = shown
+if st.session_state.get(SHOWN_KEY) != shown:
+    st.session_state[SHOWN_KEY] = shown
     st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, -1) + 1
 event = st.dataframe(
     found.rows,
@@ -83,8 +88,8 @@ event = st.dataframe(
     key=f"{TABLE_KEY}_{st.session_state[GENERATION_KEY]}",
 )
 if found.pages > 1:
-    st.session_state["users_page"] = found.page  # clamped when the filter shrank the list
-    st.number_input("Page", min_value=1, max_value=found.pages, step=1, key="users_page")
+    st.session_state[PAGE_KEY] = found.page  # clamped when the filter shrank the list
+    st.number_input("Page", min_value=1, max_value=found.pages, step=1, key=PAGE_KEY)
 
 selected_rows = event.selection.rows if event else []
 selected = (
@@ -132,27 +137,29 @@ if details:
         # Buttons render first; the action runs only on the run of the click.
         if user.disabled:
             if (
-                b1.button("Enable", key=f"enable_{key}")
+                b1.button("Enable", key=keys.key("users", "enable", key))
                 and attempt(admin.set_disabled, user.username, False)[0]
             ):
                 flash("success", f"Enabled {user.username}.")
         elif (
             not details.is_self
-            and b1.button("Disable", key=f"disable_{key}")
+            and b1.button("Disable", key=keys.key("users", "disable", key))
             and attempt(admin.set_disabled, user.username, True)[0]
         ):
             flash("success", f"Disabled {user.username}; their sessions have ended.")
         if (
             user.is_locked(services.now())
-            and b2.button("Unlock", key=f"unlock_{key}")
+            and b2.button("Unlock", key=keys.key("users", "unlock", key))
             and attempt(admin.unlock, user.username)[0]
         ):
             flash("success", f"Unlocked {user.username}.")
-        if b3.button("Sign out everywhere", key=f"revoke_{key}"):
+        if b3.button("Sign out everywhere", key=keys.key("users", "revoke", key)):
             done, count = attempt(admin.sign_out_everywhere, user.username)
             if done:
                 flash("success", f"Ended {count} session(s) of {user.username}.")
-        if not user.is_guest and b4.button("Send password reset link", key=f"reset_{key}"):
+        if not user.is_guest and b4.button(
+            "Send password reset link", key=keys.key("users", "reset", key)
+        ):
             done, delivery = attempt(admin.send_password_reset, user.username)
             if done and delivery.emailed:
                 flash("success", f"A reset link was emailed to {user.email}.")
@@ -166,10 +173,14 @@ if details:
         if not details.is_self:
             with st.expander("Delete this user"):
                 confirm = st.text_input(
-                    f"Type {user.username} to confirm", key=f"confirm_{key}", max_chars=64
+                    f"Type {user.username} to confirm",
+                    key=keys.key("users", "confirm", key),
+                    max_chars=64,
                 )
                 if (
-                    st.button("Delete permanently", key=f"delete_{key}", type="primary")
+                    st.button(
+                        "Delete permanently", key=keys.key("users", "delete", key), type="primary"
+                    )
                     and attempt(admin.delete_user, user.username, confirm)[0]
                 ):
                     forget_selection()
@@ -220,33 +231,41 @@ with st.expander("Import users from CSV"):
     upload = st.file_uploader(
         "CSV file", type=["csv"], max_upload_size=max(1, admin.MAX_IMPORT_BYTES // 1_000_000)
     )
-    pasted = st.text_area("… or paste the CSV here", key="import_text", height=120)
+    pasted = st.text_area("… or paste the CSV here", key=IMPORT_TEXT_KEY, height=120)
     text = upload.getvalue().decode("utf-8", "replace") if upload is not None else pasted
-    if st.button("Check (dry run)", key="import_check"):
+    if st.button("Check (dry run)", key=keys.key("users", "import_check")):
         report = admin.import_users_csv(services, identity, text, ip=ip)
-        st.session_state["import_checked"] = text
+        st.session_state[CHECKED_KEY] = text
         if report.error:
             st.error(report.error)
         else:
             st.info(f"{report.created} to create, {report.skipped} to skip.")
-            st.dataframe([r.__dict__ for r in report.rows], hide_index=True, key="import_dry")
-    checked = st.session_state.get("import_checked") == text and bool(text)
-    if st.button("Create these users", key="import_apply", disabled=not checked):
+            st.dataframe(
+                [r.__dict__ for r in report.rows],
+                hide_index=True,
+                key=keys.key("users", "import_dry"),
+            )
+    checked = st.session_state.get(CHECKED_KEY) == text and bool(text)
+    if st.button("Create these users", key=keys.key("users", "import_apply"), disabled=not checked):
         bar = st.progress(0.0, text="Creating users…")
         report = admin.import_users_csv(
             services, identity, text, apply=True, progress=bar.progress, ip=ip
         )
-        st.session_state.pop("import_checked", None)
+        st.session_state.pop(CHECKED_KEY, None)
         forget_selection()
         if report.error:
             st.error(report.error)
         else:
             st.success(f"Created {report.created}, skipped {report.skipped}.")
-            st.dataframe([r.__dict__ for r in report.rows], hide_index=True, key="import_done")
+            st.dataframe(
+                [r.__dict__ for r in report.rows],
+                hide_index=True,
+                key=keys.key("users", "import_done"),
+            )
 
 with st.expander("Export users as CSV"):
     st.caption("The users matching the search and filters above; no passwords or hashes.")
-    if st.button("Prepare the export", key="export_users"):
+    if st.button("Prepare the export", key=keys.key("users", "export_users")):
         st.download_button(
             "Download users.csv",
             admin.export_users_csv(services, identity, flt, ip=ip),

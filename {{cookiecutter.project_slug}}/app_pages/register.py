@@ -5,12 +5,15 @@ import streamlit as st
 from auth.domain import registration, users, validators
 from auth.domain.passwords import PASSWORD_INPUT_CHARS
 from auth.domain.users import ValidationError
-from auth.web import captcha_field  # [option: captcha=image]
+from auth.web import (
+    captcha_field,  # [option: captcha=image]
+    keys,
+)
 from auth.web.client import current_client
 from auth.web.links import page_link
 from auth.web.services import get_services
 
-_DONE = "_registered"
+_DONE = keys.REGISTERED
 
 services = get_services()
 settings = services.settings

@@ -5,11 +5,12 @@ import streamlit as st
 from auth.domain import recovery, validators
 from auth.domain.passwords import PASSWORD_INPUT_CHARS
 from auth.domain.users import ValidationError
+from auth.web import keys
 from auth.web.client import current_client
 from auth.web.links import page_link
 from auth.web.services import get_services
 
-_SECRET, _DONE = "_reset_secret", "_reset_done"
+_SECRET, _DONE = keys.RESET_SECRET, keys.RESET_DONE
 
 services = get_services()
 st.title("Choose a new password")

@@ -3,12 +3,13 @@
 import streamlit as st
 
 from auth.domain import recovery
+from auth.web import keys
 from auth.web.client import current_client
 from auth.web.guard import current_identity
 from auth.web.links import page_link
 from auth.web.services import get_services
 
-_RESULT = "_verify_result"
+_RESULT = keys.VERIFY_RESULT
 
 services = get_services()
 identity = current_identity()

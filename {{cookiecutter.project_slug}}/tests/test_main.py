@@ -8,7 +8,6 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-import menu
 from auth.domain import users
 from auth.domain.login import FAILED_MESSAGE
 from auth.domain.services import Services
@@ -20,7 +19,7 @@ from auth.domain.sessions import (
     verify_session,
 )
 from auth.store import UserChanges
-from auth.web import cookies
+from auth.web import cookies, keys
 from auth.web.guard import NOT_ALLOWED_MESSAGE
 from auth.web.routes import auth_routes
 from auth.web.services import use_services
@@ -179,7 +178,7 @@ def test_viewer_requesting_the_admin_page_url_sees_nothing_of_it(services, admin
 
 def test_viewer_picking_users_in_the_menu_stays_where_they_are(services, viewer, sign_in):
     at = app(MAIN, sign_in(viewer)).run()
-    at.session_state[menu._TARGET_KEY] = "Users"
+    at.session_state[keys.MENU_TARGET] = "Users"
     at.run()
     assert_home(at, "bob")
     assert not at.dataframe
@@ -198,7 +197,7 @@ def test_admin_gets_home_account_and_users(services, admin, sign_in):
 
 def test_admin_picking_users_in_the_menu_opens_the_users_page(services, admin, sign_in):
     at = app(MAIN, sign_in(admin)).run()
-    at.session_state[menu._TARGET_KEY] = "Users"
+    at.session_state[keys.MENU_TARGET] = "Users"
     at.run()
     assert titles(at) == ["Users"]
     assert at.dataframe
@@ -252,7 +251,7 @@ def test_a_run_ended_by_a_page_switch_leaves_nothing_to_the_next_run(
     services, admin, sign_in, store_checks
 ):
     at = app(MAIN, sign_in(admin)).run()
-    at.session_state[menu._TARGET_KEY] = "Users"
+    at.session_state[keys.MENU_TARGET] = "Users"
     at.run()  # this run switches page (st.switch_page raises), the next one shows Users
     assert titles(at) == ["Users"]
     assert len(store_checks) == 3

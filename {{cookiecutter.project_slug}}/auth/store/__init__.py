@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING  # [option: storage=sqlite,postgres]
 
 from auth.config import ConfigError, Settings
 from auth.store.errors import (

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from auth.web import keys
 from auth.web.services import get_services
 
 if TYPE_CHECKING:
@@ -49,12 +50,12 @@ class CaptchaField:
         if enabled:
             self._slot = st.empty()
             self._typed = st.text_input(
-                LABEL, max_chars=32, key=f"{key}_captcha", autocomplete="off"
+                LABEL, max_chars=32, key=keys.captcha_answer(key), autocomplete="off"
             )
 
     @property
     def _challenge_key(self) -> str:
-        return f"_{self.key}_captcha_challenge"
+        return keys.captcha_challenge(self.key)
 
     def passed(self) -> bool:
         """Check the typed answer against the challenge shown, once: it is used up either way."""

@@ -11,10 +11,12 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, UnknownElement
 
+from auth.web import keys
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 MAIN = PROJECT_DIR / "main.py"
 PAGES = PROJECT_DIR / "app_pages"
-MENU_KEY = "main_menu"
+MENU_KEY = keys.MENU
 REDIRECT_KEY = "auth_redirect"
 
 
@@ -121,7 +123,7 @@ def solve_captcha(at: AppTest, key: str, answer: str | None = None) -> bool:
     if field is None:
         return False
     if answer is None:
-        answer = at.session_state[f"_{key}_captcha_challenge"].answer
+        answer = at.session_state[keys.captcha_challenge(key)].answer
     field.set_value(answer)
     return True
 

@@ -11,6 +11,7 @@ from auth.domain import account, audit
 from auth.domain.login import authenticate
 from auth.domain.sessions import issue_ticket, start_session, verify_session
 from auth.store import AuditQuery, NewUser
+from auth.web import keys
 from tests.app_pages.conftest import NOT_SIGNED_IN, SIGNED_IN_ROLES
 from tests.app_pages.support import errors, page, shape, signed_in, titles
 from tests.conftest import PASSWORD
@@ -34,6 +35,8 @@ LOCAL_USER_INPUTS = [
     "Password",
     "Type your username to confirm",
 ]
+EMAIL_PASSWORD = keys.key("account", "email_password")
+DELETE_PASSWORD = keys.key("account", "delete_password")
 FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
 
@@ -68,9 +71,7 @@ def change_password(at, current: str, new: str, repeat: str):
 
 
 def change_email(at, new_email: str, password: str):
-    return submit(
-        at, "Change email", **{"New email address": new_email, "email_password": password}
-    )
+    return submit(at, "Change email", **{"New email address": new_email, EMAIL_PASSWORD: password})
 
 
 def save_name(at, first: str, last: str):
@@ -80,7 +81,7 @@ def save_name(at, first: str, last: str):
 def delete(at, confirmation: str, password: str | None = None):
     values = {"Type your username to confirm": confirmation}
     if password is not None:
-        values["delete_password"] = password
+        values[DELETE_PASSWORD] = password
     return submit(at, "Delete my account", **values)
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from auth.domain import users
 from auth.store import NewUser
+from auth.web import keys
 from auth.web.guard import NOT_ALLOWED_MESSAGE
 from tests.app_pages.support import errors, page, titles
 
@@ -100,7 +101,8 @@ ADMIN_PAGES = ("admin_users", "admin_invitations", "admin_audit")
 def select(at, username: str):
     """Click the table row of `username`, as the browser reports a row selection."""
     names = list(at.dataframe[0].value["username"])
-    key = f"users_table_{at.session_state['users_table_generation']}"
+    generation = at.session_state[keys.key("users", "table_generation")]
+    key = f"{keys.key('users', 'table')}_{generation}"
     at.session_state[key] = {
         "selection": {"rows": [names.index(username)], "columns": [], "cells": []}
     }
@@ -272,7 +274,7 @@ def test_create_refuses_a_taken_username(services, console):
 
 
 def test_csv_import_dry_run_then_apply(services, console):
-    console.text_area(key="import_text").input(
+    console.text_area(key=keys.key("users", "import_text")).input(
         "username,email,roles\nann,ann@example.com,viewer\nbob,dup@example.com,\n"
     ).run()
     assert button(console, "Create these users").disabled
@@ -290,7 +292,7 @@ def test_csv_import_dry_run_then_apply(services, console):
 
 
 def test_csv_import_of_a_bad_file_says_why(services, console):
-    console.text_area(key="import_text").input("name,mail\nx,y\n").run()
+    console.text_area(key=keys.key("users", "import_text")).input("name,mail\nx,y\n").run()
     button(console, "Check (dry run)").click().run()
     assert any("first line must name" in e for e in errors(console))
 

@@ -8,7 +8,7 @@ import pytest
 
 from auth.domain import audit, recovery
 from auth.store import AuditQuery
-from auth.web import captcha_field  # [option: captcha=image]
+from auth.web import captcha_field, keys  # [option: captcha=image]
 from tests.app_pages.support import (
     errors,
     page,
@@ -83,10 +83,10 @@ def test_a_wrong_captcha_sends_nothing_and_shows_a_new_picture(services, mail, m
         pytest.skip("this project has no captcha")
     make_user("ann")
     at = page("forgot_password").run()
-    first = at.session_state["_forgot_password_captcha_challenge"]
+    first = at.session_state[keys.captcha_challenge("forgot_password")]
     ask("ann", at, answer="WRONG")
     assert errors(at) == [captcha_field.FAILED_MESSAGE] and not at.success
-    second = at.session_state["_forgot_password_captcha_challenge"]
+    second = at.session_state[keys.captcha_challenge("forgot_password")]
     assert second.answer != first.answer or second.png != first.png
     # The old answer is used up: it does not work a second time.
     ask("ann", at, answer=first.answer)
@@ -100,7 +100,7 @@ def test_the_captcha_answer_never_reaches_the_browser(services):
     if not HAS_CAPTCHA(services):
         pytest.skip("this project has no captcha")
     at = page("forgot_password").run()
-    answer = at.session_state["_forgot_password_captcha_challenge"].answer
+    answer = at.session_state[keys.captcha_challenge("forgot_password")].answer
     assert answer not in str(at._tree) and answer not in repr(shape(at))
 
 

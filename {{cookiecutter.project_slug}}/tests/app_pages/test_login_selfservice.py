@@ -10,7 +10,7 @@ import pytest  # [option: captcha=image]
 from auth.domain import passwords  # [option: captcha=image]
 from auth.domain.login import FAILED_MESSAGE, UNVERIFIED_HINT
 from auth.store import UserChanges
-from auth.web import captcha_field  # [option: captcha=image]
+from auth.web import captcha_field, keys  # [option: captcha=image]
 from tests.app_pages.support import (
     captcha_input,  # [option: captcha=image]
     errors,
@@ -65,12 +65,12 @@ def test_no_captcha_until_a_sign_in_fails(services, with_captcha, make_user):
 def test_a_wrong_captcha_costs_no_hash_and_draws_a_new_picture(services, with_captcha, make_user):
     bob = make_user("bob")
     at = attempt(page("login").run(), "bob", "wrong guess number x")
-    first = at.session_state["_sign_in_captcha_challenge"]
+    first = at.session_state[keys.captcha_challenge("sign_in")]
     before = passwords.hash_calls
     attempt(at, "bob", PASSWORD, answer="WRONG")
     assert passwords.hash_calls == before
     assert errors(at) == [captcha_field.FAILED_MESSAGE] and redirect_url(at) is None
-    assert at.session_state["_sign_in_captcha_challenge"] != first
+    assert at.session_state[keys.captcha_challenge("sign_in")] != first
     assert services.store.get_user(bob.id).failed_logins == 1
     attempt(at, "bob", PASSWORD, answer=first.answer)  # used up
     assert errors(at) == [captcha_field.FAILED_MESSAGE]
