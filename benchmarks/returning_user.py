@@ -114,7 +114,7 @@ from streamlit_option_menu import option_menu
 APP_NAME = {app_name!r}
 # (path, title, icon, url_path, in_menu), as the bake's navigation.py lists them for an admin
 PAGES = {pages!r}
-_MENU_KEY = "main_menu"
+_MENU_KEY = "auth.menu"
 _TARGET_KEY = "_menu_target"
 
 
@@ -151,7 +151,7 @@ with st.sidebar:
         on_change=_remember_choice,
     )
     st.caption("Signed in as **admin**")
-    st.button("Sign out", key="sign_out", icon=":material/logout:", width="stretch")
+    st.button("Sign out", key="auth.sign_out", icon=":material/logout:", width="stretch")
 '''
 # app_pages/home.py of the bake, without require_role(): what the admin sees.
 SAME_HOME_PAGE = f"""import streamlit as st

@@ -22,12 +22,14 @@ MENU_TARGET = key("menu", "target")  # the page clicked, acted on at the start o
 SIGN_OUT = key("sign_out")  # the sign-out button
 
 # The sign-in page (auth/web/sign_in.py)
+# [option: captcha=image]
 SIGN_IN_CAPTCHA = key("sign_in", "captcha_shown")  # a sign-in failed here: captcha from now on
 SIGN_IN_MESSAGE = key("sign_in", "message")  # shown after the rerun that added the captcha
+# [end option: captcha=image]
 SIGN_IN_UNVERIFIED = key("sign_in", "unverified")  # user id: right password, email unconfirmed
 
 # Self-service pages
-REGISTERED = key("register", "done")  # the message after a registration
+REGISTERED = key("register", "done")  # [option: registration=invite_only,open]
 RESET_SECRET = key("reset_password", "secret")  # the link's secret, out of the address bar
 RESET_DONE = key("reset_password", "done")
 VERIFY_RESULT = key("verify_email", "result")  # the confirmed address, "" for a bad link
@@ -38,6 +40,7 @@ def flash(page: str) -> str:
     return key(page, "flash")
 
 
+# [option: captcha=image]
 def captcha_answer(form: str) -> str:
     """The text input of a form's captcha."""
     return key(form, "captcha", "answer")
@@ -46,3 +49,6 @@ def captcha_answer(form: str) -> str:
 def captcha_challenge(form: str) -> str:
     """The challenge (answer and picture) a form's captcha showed; server-side only."""
     return key(form, "captcha", "challenge")
+
+
+# [end option: captcha=image]

@@ -48,7 +48,8 @@ def password_form(services: Services) -> None:
         captcha = captcha_field.field(FORM, show=st.session_state.get(keys.SIGN_IN_CAPTCHA, False))
         # [end option: captcha=image]
         submitted = st.form_submit_button("Sign in", type="primary")
-    message = st.session_state.pop(keys.SIGN_IN_MESSAGE, None)
+    message: str | None = None
+    message = st.session_state.pop(keys.SIGN_IN_MESSAGE, None)  # [option: captcha=image]
     if submitted:
         message = _submit(
             services,
