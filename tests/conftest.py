@@ -77,7 +77,10 @@ def run(
 def explain(result: subprocess.CompletedProcess[str], tail: int = 8000) -> str:
     """A failure message with the end of a command's output."""
     output = (result.stdout + "\n" + result.stderr)[-tail:]
-    return f"{result.args} exited {result.returncode}:\n{output}"
+    args = [str(arg) for arg in result.args]
+    if len(args) > 12:  # e.g. ruff over 576 projects: the command, not every path
+        args = [*args[:8], f"... {len(args) - 10} more ...", *args[-2:]]
+    return f"{args} exited {result.returncode}:\n{output}"
 
 
 @dataclass

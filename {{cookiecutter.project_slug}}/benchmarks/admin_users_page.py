@@ -176,7 +176,11 @@ def chromium_path() -> str:
 
 
 def measure(url: str, users_total: int, runs: int) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    # Not a requirement of the app: installed for this benchmark only.
+    from playwright.sync_api import (  # type: ignore[import-not-found, unused-ignore]
+        expect,
+        sync_playwright,
+    )
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
