@@ -14,6 +14,8 @@ import pytest
 from auth.store import DuplicateUser, NewUser
 from tests.auth.store.backends import StoreSpec
 
+pytestmark = pytest.mark.stress
+
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 WORKERS = 8
 ROUNDS = 50

@@ -24,6 +24,8 @@ import pytest
 from auth.store import AuditEvent, AuditQuery, NewUser, Session
 from tests.auth.store.backends import BACKENDS, StoreSpec, new_spec
 
+pytestmark = pytest.mark.stress
+
 PROJECT_DIR = Path(__file__).resolve().parents[3]
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 KILLS = 20

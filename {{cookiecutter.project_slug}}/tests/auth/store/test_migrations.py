@@ -160,6 +160,7 @@ def _migrate(url_or_path: str, barrier) -> None:
     store.create_schema()
 
 
+@pytest.mark.stress
 def test_processes_starting_at_once_migrate_once(engine, tmp_path):
     location = (
         engine.url.render_as_string(hide_password=False)
