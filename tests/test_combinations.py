@@ -75,7 +75,7 @@ PAIRWISE_ROWS: list[dict[str, object]] = [
     row("yaml", "open", "image", True, False, True, True, False),
     row("yaml", "disabled", "none", False, False, False, False, False),
     row("sqlite", "open", "image", False, True, True, True, True),
-    row("postgres", "invite_only", "none", False, False, True, False, True),
+    row("postgres", "invite_only", "none", False, False, True, False, False),
 ]
 # Three rows run their suite in a brand-new virtualenv installed from PyPI
 # (tests/test_fresh_install.py): the default answers, then the two bakes whose

@@ -1,8 +1,8 @@
-"""The password sign-in form: the fields, the captcha after a failure, the hand-over.
+"""The password sign-in form: the fields, what a failure shows, the hand-over.
 
 app_pages/login.py lays the page out and calls `password_form()`. The rules live
 in the domain: auth/domain/login.py checks the password and issues the one-time
-ticket; auth/domain/throttle.py says when a name needs the captcha first.
+ticket.
 """
 
 from __future__ import annotations
