@@ -7,7 +7,7 @@ import re
 import pytest
 
 import navigation
-from auth.web.guard import NOT_ALLOWED_MESSAGE
+from auth.texts import T
 from navigation import PageSpec
 from tests.app_pages.support import MAIN, PAGES, app, errors, main_module_kept, menu_titles
 from tests.conftest import PROJECT_DIR
@@ -57,4 +57,4 @@ def test_a_viewer_neither_sees_nor_opens_the_new_page(services, make_user, sign_
     at = app(MAIN, sign_in(viewer)).run()
     assert "Reports" not in menu_titles(at)
     page = app(reports_page, sign_in(viewer)).run()
-    assert errors(page) == [NOT_ALLOWED_MESSAGE] and not page.title
+    assert errors(page) == [T.guard_not_allowed] and not page.title
