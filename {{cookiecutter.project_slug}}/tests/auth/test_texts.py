@@ -262,7 +262,7 @@ page_link("app_pages/login.py", "Back")
 st.button(T.save, icon=":material/save:", key="save_button", type="primary")
 st.write(f"**{T.status}**  \\n{record['status']:>10}")
 page_link("app_pages/login.py", T.sign_in, ":material/login:")
-st.image(png, caption=T.captcha_caption)
+st.image(png, caption=T.picture_caption)
 """
     found = literal_texts(source)
     assert [line.split(": ", 1)[1] for line in found] == [
