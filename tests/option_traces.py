@@ -34,7 +34,13 @@ _SQL = [
     r"\bopen_engine\b",
     r"\bcmd_migrate\b",
 ]
-_REGISTRATION = [r"\bregistration_domains\b", r"\bdefault_roles\b", r"\bINVITE_ONLY\b"]
+_REGISTRATION = [
+    r"\bregistration_domains\b",
+    r"\bdefault_roles\b",
+    r"\bINVITE_ONLY\b",
+    r"\bregister_\w+: str\b",  # its texts (auth/texts/en.py)
+    r"\bT\.register_\w+",
+]
 
 # Settings, library and class names that belong to one option value.
 NAMES: dict[str, dict[str, list[str]]] = {
@@ -62,6 +68,7 @@ NAMES: dict[str, dict[str, list[str]]] = {
             r'\bkind\s*=\s*"image"',
             r'\bcaptcha\s*==\s*"image"',
             r"^captcha>=",
+            r"\bcaptcha_(label|caption|needed|failed)\b",  # its texts (auth/texts/en.py)
         ],
         "none": [],
     },
@@ -75,6 +82,8 @@ NAMES: dict[str, dict[str, list[str]]] = {
             r"\bst\.login\b",
             r"(?i:\bauthlib\b)",
             r"^\s*redirect_uri\s*=",
+            r"\boidc_\w+: str\b",  # its texts (auth/texts/en.py)
+            r"\bT\.oidc_\w+",
         ],
         "no": [],
     },

@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit_option_menu import option_menu
 
 from auth.domain.sessions import Identity
+from auth.texts import T
 from auth.web import keys
 from auth.web.guard import sign_out
 from navigation import PageSpec, menu_pages
@@ -60,5 +61,5 @@ def render_sidebar(
             on_change=_remember_choice,
         )
         if identity is not None:
-            st.caption(f"Signed in as **{identity.user.username}**")
-            st.button("Sign out", key=keys.SIGN_OUT, icon=":material/logout:", width="stretch")
+            st.caption(T.menu_signed_in_as.format(username=identity.user.username))
+            st.button(T.sign_out, key=keys.SIGN_OUT, icon=":material/logout:", width="stretch")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auth.domain.sessions import Identity
+from auth.texts import T
 
 PROJECT_DIR = Path(__file__).resolve().parent
 
@@ -35,32 +36,47 @@ class PageSpec:
         return self.path.rsplit("/", 1)[-1].removesuffix(".py")
 
 
+# The auth pages' titles are texts (auth/texts), so that they are reworded or translated there.
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("app_pages/login.py", "Sign in", "box-arrow-in-right", audience=ANONYMOUS),
+    PageSpec("app_pages/login.py", T.sign_in, "box-arrow-in-right", audience=ANONYMOUS),
     # Self-service pages, linked from the sign-in page and from emails.
     # [option: registration=invite_only,open]
-    PageSpec("app_pages/register.py", "Create an account", "person-plus", ANONYMOUS, in_menu=False),
+    PageSpec("app_pages/register.py", T.register_title, "person-plus", ANONYMOUS, in_menu=False),
     # [end option: registration=invite_only,open]
-    PageSpec("app_pages/forgot_password.py", "Forgot password", "key", ANONYMOUS, in_menu=False),
-    PageSpec("app_pages/forgot_username.py", "Forgot username", "at", ANONYMOUS, in_menu=False),
-    PageSpec("app_pages/reset_password.py", "Reset password", "key", ANONYMOUS, in_menu=False),
-    PageSpec("app_pages/set_password.py", "Set your password", "key", audience=MUST_CHANGE),
+    PageSpec(
+        "app_pages/forgot_password.py", T.nav_forgot_password, "key", ANONYMOUS, in_menu=False
+    ),
+    PageSpec("app_pages/forgot_username.py", T.nav_forgot_username, "at", ANONYMOUS, in_menu=False),
+    PageSpec("app_pages/reset_password.py", T.nav_reset_password, "key", ANONYMOUS, in_menu=False),
+    PageSpec("app_pages/set_password.py", T.set_password_title, "key", audience=MUST_CHANGE),
     PageSpec("app_pages/home.py", "Home", "house"),
-    PageSpec("app_pages/account.py", "Account", "person-circle"),
+    PageSpec("app_pages/account.py", T.account_title, "person-circle"),
     # Add your pages here, e.g. an editors-only page:
     # PageSpec("app_pages/reports.py", "Reports", "bar-chart", roles=("editor",)),
-    PageSpec("app_pages/admin_users.py", "Users", "people", roles=("admin",), section="Admin"),
+    PageSpec(
+        "app_pages/admin_users.py",
+        T.admin_users_title,
+        "people",
+        roles=("admin",),
+        section=T.nav_admin_section,
+    ),
     PageSpec(
         "app_pages/admin_invitations.py",
-        "Invitations",
+        T.invite_title,
         "envelope-plus",
         roles=("admin",),
-        section="Admin",
+        section=T.nav_admin_section,
     ),
     PageSpec(
-        "app_pages/admin_audit.py", "Audit log", "journal-text", roles=("admin",), section="Admin"
+        "app_pages/admin_audit.py",
+        T.audit_title,
+        "journal-text",
+        roles=("admin",),
+        section=T.nav_admin_section,
     ),
-    PageSpec("app_pages/verify_email.py", "Confirm email", "envelope-check", ANYONE, in_menu=False),
+    PageSpec(
+        "app_pages/verify_email.py", T.nav_confirm_email, "envelope-check", ANYONE, in_menu=False
+    ),
 )
 
 

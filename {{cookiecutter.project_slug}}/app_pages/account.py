@@ -7,6 +7,7 @@ import streamlit as st
 from auth.domain import account, users
 from auth.domain.passwords import PASSWORD_INPUT_CHARS
 from auth.domain.validators import MAX_EMAIL_CHARS, MAX_NAME_CHARS
+from auth.texts import T
 from auth.web import keys
 from auth.web.guard import require_role, sign_out
 from auth.web.services import get_services
@@ -28,50 +29,47 @@ def show_problems(exc: users.ValidationError) -> None:
 
 
 def when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+    return moment.strftime(T.account_time_format)
 
 
-st.title("Account")
+st.title(T.account_title)
 # A message from the action before the last rerun (the rerun redraws the page).
 if flash := st.session_state.pop(_FLASH, None):
     st.success(flash)
-st.write(f"**Username:** {text(user.username)}  \n**Email:** {text(user.email) or 'none'}")
-st.write(f"**Roles:** {text(', '.join(user.roles)) or 'none'}")
+st.write(T.account_summary.format(username=text(user.username), email=text(user.email) or T.none))
+st.write(T.account_roles.format(roles=text(", ".join(user.roles)) or T.none))
 
-st.subheader("Name")
+st.subheader(T.name_field)
 with st.form("name"):
-    first = st.text_input("First name", value=user.first_name, max_chars=MAX_NAME_CHARS + 1)
-    last = st.text_input("Last name", value=user.last_name, max_chars=MAX_NAME_CHARS + 1)
-    save_name = st.form_submit_button("Save name")
+    first = st.text_input(T.first_name, value=user.first_name, max_chars=MAX_NAME_CHARS + 1)
+    last = st.text_input(T.last_name, value=user.last_name, max_chars=MAX_NAME_CHARS + 1)
+    save_name = st.form_submit_button(T.account_save_name)
 if save_name:
     try:
         account.update_name(services, identity, first, last)
     except users.ValidationError as exc:
         show_problems(exc)
     else:
-        st.session_state[_FLASH] = "Name saved."
+        st.session_state[_FLASH] = T.account_name_saved
         st.rerun()
 
 if user.is_guest:
-    st.subheader("Email and password")
-    st.write(
-        f"You sign in with **{text(user.auth_source)}**: your email address and password "
-        "are managed there."
-    )
+    st.subheader(T.account_guest_header)
+    st.write(T.account_guest_note.format(provider=text(user.auth_source)))
 else:
-    st.subheader("Change email")
+    st.subheader(T.account_change_email)
     with st.form("change_email", clear_on_submit=True):
         new_email = st.text_input(
-            "New email address", max_chars=MAX_EMAIL_CHARS + 1, autocomplete="email"
+            T.account_new_email, max_chars=MAX_EMAIL_CHARS + 1, autocomplete="email"
         )
         email_password = st.text_input(
-            "Password",
+            T.password,
             type="password",
             max_chars=PASSWORD_INPUT_CHARS,
             autocomplete="current-password",
             key=keys.key("account", "email_password"),
         )
-        change_email = st.form_submit_button("Change email")
+        change_email = st.form_submit_button(T.account_change_email)
     if change_email:
         try:
             sent = account.request_email_change(services, identity, new_email, email_password)
@@ -79,83 +77,79 @@ else:
             show_problems(exc)
         else:
             if sent:
-                st.success(
-                    f"We sent a confirmation link to {text(new_email.strip())}. "
-                    "Your address changes when you open it."
-                )
+                st.success(T.account_email_link_sent.format(email=text(new_email.strip())))
             else:
-                st.warning(
-                    "This app cannot send email yet: an administrator has your confirmation "
-                    "link in the server log and must send it to you. Your address changes "
-                    "when you open it."
-                )
+                st.warning(T.account_email_no_smtp)
 
-    st.subheader("Change password")
+    st.subheader(T.account_change_password)
     with st.form("change_password", clear_on_submit=True):
         current = st.text_input(
-            "Current password",
+            T.account_current_password,
             type="password",
             max_chars=PASSWORD_INPUT_CHARS,
             autocomplete="current-password",
         )
         new = st.text_input(
-            "New password",
+            T.new_password,
             type="password",
             max_chars=PASSWORD_INPUT_CHARS,
             autocomplete="new-password",
         )
         repeat = st.text_input(
-            "Repeat new password",
+            T.account_repeat_new_password,
             type="password",
             max_chars=PASSWORD_INPUT_CHARS,
             autocomplete="new-password",
         )
-        submitted = st.form_submit_button("Change password")
+        submitted = st.form_submit_button(T.account_change_password)
     if submitted:
         try:
             account.change_password(services, identity, current, new, repeat)
         except users.ValidationError as exc:
             show_problems(exc)
         else:
-            st.success("Password changed. Your other sessions have been signed out.")
+            st.success(T.account_password_changed)
 
-st.subheader("Sessions")
+st.subheader(T.account_sessions_header)
 rows = account.session_rows(services, identity)
 for row in rows:
     left, right = st.columns([4, 1], vertical_alignment="center")
-    where = f" from {text(row.ip)}" if row.ip else ""
     left.markdown(
-        f"**{text(row.browser)}**{where}  \n"
-        f"Signed in {when(row.created_at)}, last seen {when(row.last_seen_at)}"
+        (T.account_session_from if row.ip else T.account_session).format(
+            browser=text(row.browser),
+            ip=text(row.ip),
+            created=when(row.created_at),
+            last_seen=when(row.last_seen_at),
+        )
     )
     if row.current:
-        right.caption("This session")
-    elif right.button("Sign out", key=keys.key("account", "end", row.id[:16])):
+        right.caption(T.account_this_session)
+    elif right.button(T.sign_out, key=keys.key("account", "end", row.id[:16])):
         account.end_session(services, identity, row.id)
-        st.session_state[_FLASH] = "That session was signed out."
+        st.session_state[_FLASH] = T.account_session_ended
         st.rerun()
 if len(rows) > 1:
-    if st.button("Sign out all other sessions"):
+    if st.button(T.account_sign_out_others):
         count = account.end_other_sessions(services, identity)
-        st.session_state[_FLASH] = f"Signed out {count} other session(s)."
+        st.session_state[_FLASH] = T.account_others_signed_out.format(count=count)
         st.rerun()
 else:
-    st.write("No other sessions.")
+    st.write(T.account_no_other_sessions)
 
-st.subheader("Delete account")
-st.write("This removes your account and signs you out everywhere. It cannot be undone.")
+st.subheader(T.account_delete_header)
+st.write(T.account_delete_note)
 with st.form("delete_account", clear_on_submit=True):
     delete_password = ""
     if not user.is_guest:
         delete_password = st.text_input(
-            "Password",
+            T.password,
             type="password",
             max_chars=PASSWORD_INPUT_CHARS,
             autocomplete="current-password",
             key=keys.key("account", "delete_password"),
         )
-    confirmation = st.text_input("Type your username to confirm", max_chars=CONFIRM_CHARS)
-    delete = st.form_submit_button("Delete my account", type="primary")
+    confirmation = st.text_input(T.account_delete_confirm, max_chars=CONFIRM_CHARS)
+    delete = st.form_submit_button(T.account_delete_button, type="primary")
 if delete:
     try:
         account.delete_account(

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from auth.domain import admin
+from auth.texts import T
 from auth.web import keys
 from auth.web.client import current_client
 from auth.web.guard import require_role
@@ -13,29 +14,27 @@ services = get_services()
 ip = current_client().ip
 FLASH_KEY = keys.flash("invitations")
 
-st.title("Invitations")
+st.title(T.invite_title)
 if FLASH_KEY in st.session_state:
     kind, text = st.session_state.pop(FLASH_KEY)
     getattr(st, kind)(text)
-st.caption(
-    "Whoever registers with an invited address may do so once, before the invitation expires."
-)
+st.caption(T.invite_note)
 
 with st.form("add_invitations", clear_on_submit=True):
     emails = st.text_area(
-        "Email addresses", placeholder="one per line, or separated by commas", max_chars=100_000
+        T.invite_emails, placeholder=T.invite_emails_placeholder, max_chars=100_000
     )
-    expires_on = st.date_input("Expires after (UTC, optional)", value=None)
-    if st.form_submit_button("Invite"):
+    expires_on = st.date_input(T.invite_expires, value=None)
+    if st.form_submit_button(T.invite_button):
         try:
             result = admin.add_invitations(services, identity, emails, expires_on=expires_on, ip=ip)
         except admin.AdminError as exc:
             st.error(str(exc))
         else:
+            done = T.invite_added_renewed if result.renewed else T.invite_added
             st.session_state[FLASH_KEY] = (
                 "success",
-                f"Invited {len(result.added)} new address(es)"
-                + (f"; updated {len(result.renewed)} already invited." if result.renewed else "."),
+                done.format(added=len(result.added), renewed=len(result.renewed)),
             )
             st.rerun()
 
@@ -56,12 +55,13 @@ st.dataframe(
 )
 if rows:
     with st.form("remove_invitation"):
-        email = st.selectbox("Remove an invitation", [r["email"] for r in rows])
-        if st.form_submit_button("Remove"):
+        email = st.selectbox(T.invite_remove_choice, [r["email"] for r in rows])
+        if st.form_submit_button(T.invite_remove):
             try:
                 admin.remove_invitation(services, identity, email, ip=ip)
             except admin.AdminError as exc:
                 st.error(str(exc))
             else:
-                st.session_state[FLASH_KEY] = ("success", f"Removed the invitation for {email}.")
+                removed = T.invite_removed.format(email=email)
+                st.session_state[FLASH_KEY] = ("success", removed)
                 st.rerun()

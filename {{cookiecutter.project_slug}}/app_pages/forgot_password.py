@@ -4,23 +4,24 @@ import streamlit as st
 
 from auth.domain import recovery
 from auth.domain.users import ValidationError
+from auth.texts import T
 from auth.web import captcha_field  # [option: captcha=image]
 from auth.web.client import current_client
 from auth.web.links import page_link
 from auth.web.services import get_services
 
 services = get_services()
-st.title("Forgot your password?")
-st.write("Enter your username or email address. We will email you a link to choose a new password.")
+st.title(T.forgot_password_title)
+st.write(T.forgot_password_intro)
 
 with st.form("forgot_password"):
-    login = st.text_input("Username or email", max_chars=255, autocomplete="username")
+    login = st.text_input(T.username_or_email, max_chars=255, autocomplete="username")
     captcha = captcha_field.field("forgot_password")  # [option: captcha=image]
-    submitted = st.form_submit_button("Send the link", type="primary")
+    submitted = st.form_submit_button(T.forgot_password_button, type="primary")
 
 # [option: captcha=image]
 if submitted and not captcha.passed():
-    st.error(captcha_field.FAILED_MESSAGE)
+    st.error(T.captcha_failed)
     submitted = False
 # [end option: captcha=image]
 if submitted:
@@ -30,8 +31,8 @@ if submitted:
         for problem in exc.problems:
             st.error(problem)
     else:
-        st.success(recovery.RESET_LINK_SENT_MESSAGE)
+        st.success(T.forgot_password_sent)
         if services.settings.smtp is None:
-            st.warning(recovery.NO_SMTP_NOTE)
+            st.warning(T.no_smtp_note)
 captcha.draw()  # [option: captcha=image]
-page_link("app_pages/login.py", "Back to sign in", ":material/arrow_back:")
+page_link("app_pages/login.py", T.back_to_sign_in, ":material/arrow_back:")

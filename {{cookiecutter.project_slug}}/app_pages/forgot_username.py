@@ -4,23 +4,24 @@ import streamlit as st
 
 from auth.domain import recovery
 from auth.domain.users import ValidationError
+from auth.texts import T
 from auth.web import captcha_field  # [option: captcha=image]
 from auth.web.client import current_client
 from auth.web.links import page_link
 from auth.web.services import get_services
 
 services = get_services()
-st.title("Forgot your username?")
-st.write("Enter the email address of your account and we will send you its username.")
+st.title(T.forgot_username_title)
+st.write(T.forgot_username_intro)
 
 with st.form("forgot_username"):
-    email = st.text_input("Email address", max_chars=255, autocomplete="email")
+    email = st.text_input(T.email_address, max_chars=255, autocomplete="email")
     captcha = captcha_field.field("forgot_username")  # [option: captcha=image]
-    submitted = st.form_submit_button("Send my username", type="primary")
+    submitted = st.form_submit_button(T.forgot_username_button, type="primary")
 
 # [option: captcha=image]
 if submitted and not captcha.passed():
-    st.error(captcha_field.FAILED_MESSAGE)
+    st.error(T.captcha_failed)
     submitted = False
 # [end option: captcha=image]
 if submitted:
@@ -30,8 +31,8 @@ if submitted:
         for problem in exc.problems:
             st.error(problem)
     else:
-        st.success(recovery.USERNAME_SENT_MESSAGE)
+        st.success(T.forgot_username_sent)
         if services.settings.smtp is None:
-            st.warning(recovery.NO_SMTP_NOTE)
+            st.warning(T.no_smtp_note)
 captcha.draw()  # [option: captcha=image]
-page_link("app_pages/login.py", "Back to sign in", ":material/arrow_back:")
+page_link("app_pages/login.py", T.back_to_sign_in, ":material/arrow_back:")

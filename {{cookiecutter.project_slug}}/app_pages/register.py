@@ -5,6 +5,7 @@ import streamlit as st
 from auth.domain import registration, users, validators
 from auth.domain.passwords import PASSWORD_INPUT_CHARS
 from auth.domain.users import ValidationError
+from auth.texts import T
 from auth.web import (
     captcha_field,  # [option: captcha=image]
     keys,
@@ -17,31 +18,31 @@ _DONE = keys.REGISTERED
 
 services = get_services()
 settings = services.settings
-st.title("Create an account")
+st.title(T.register_title)
 
 if settings.registration not in (registration.INVITE_ONLY, registration.OPEN):
-    st.info(registration.CLOSED_MESSAGE)
+    st.info(T.register_closed)
     st.stop()
 
 done = st.session_state.get(_DONE)
 if done:
     st.success(done)
-    if "sign in now" in done:
-        page_link("app_pages/login.py", "Sign in", ":material/login:")
+    if done == T.register_ready:
+        page_link("app_pages/login.py", T.sign_in, ":material/login:")
     st.stop()
 
 if settings.registration == registration.INVITE_ONLY:
-    st.caption("Registration is by invitation: use the email address your invitation went to.")
+    st.caption(T.register_invite_only_note)
 elif settings.registration_domains:
-    st.caption(f"Use an email address at {', '.join(settings.registration_domains)}.")
+    st.caption(T.register_domains.format(domains=", ".join(settings.registration_domains)))
 
 # One more character than allowed: an over-long value is refused, never cut short.
-username = st.text_input("Username", max_chars=33, autocomplete="username")
-email = st.text_input("Email address", max_chars=255, autocomplete="email")
-first_name = st.text_input("First name", max_chars=101, autocomplete="given-name")
-last_name = st.text_input("Last name", max_chars=101, autocomplete="family-name")
+username = st.text_input(T.username, max_chars=33, autocomplete="username")
+email = st.text_input(T.email_address, max_chars=255, autocomplete="email")
+first_name = st.text_input(T.first_name, max_chars=101, autocomplete="given-name")
+last_name = st.text_input(T.last_name, max_chars=101, autocomplete="family-name")
 password = st.text_input(
-    "Password", type="password", max_chars=PASSWORD_INPUT_CHARS, autocomplete="new-password"
+    T.password, type="password", max_chars=PASSWORD_INPUT_CHARS, autocomplete="new-password"
 )
 hint = validators.strength_hint(
     password,
@@ -51,17 +52,17 @@ hint = validators.strength_hint(
 if hint:
     st.caption(hint)
 repeat = st.text_input(
-    "Repeat the password",
+    T.register_repeat_password,
     type="password",
     max_chars=PASSWORD_INPUT_CHARS,
     autocomplete="new-password",
 )
 captcha = captcha_field.field("register")  # [option: captcha=image]
 
-submitted = st.button("Create account", type="primary")
+submitted = st.button(T.register_button, type="primary")
 # [option: captcha=image]
 if submitted and not captcha.passed():
-    st.error(captcha_field.FAILED_MESSAGE)
+    st.error(T.captcha_failed)
     submitted = False
 # [end option: captcha=image]
 if submitted:
@@ -81,18 +82,12 @@ if submitted:
             st.error(problem)
     else:
         if result.can_sign_in:
-            message = "Your account is ready. You can sign in now."
+            message = T.register_ready
         elif result.verification and result.verification.emailed:
-            message = (
-                f"Your account is created. We sent a link to {result.user.email}: "
-                "open it to confirm your address, then sign in."
-            )
+            message = T.register_check_email.format(email=result.user.email)
         else:
-            message = (
-                "Your account is created, but the confirmation email could not be sent. "
-                "An administrator must send you the link; try signing in later."
-            )
+            message = T.register_email_failed
         st.session_state[_DONE] = message
         st.rerun()
 captcha.draw()  # [option: captcha=image]
-page_link("app_pages/login.py", "Already have an account? Sign in")
+page_link("app_pages/login.py", T.register_have_account)

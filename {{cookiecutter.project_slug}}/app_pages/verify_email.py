@@ -3,6 +3,7 @@
 import streamlit as st
 
 from auth.domain import recovery
+from auth.texts import T
 from auth.web import keys
 from auth.web.client import current_client
 from auth.web.guard import current_identity
@@ -13,7 +14,7 @@ _RESULT = keys.VERIFY_RESULT
 
 services = get_services()
 identity = current_identity()
-st.title("Confirm your email address")
+st.title(T.verify_title)
 
 if "token" in st.query_params:
     secret = st.query_params["token"]
@@ -23,10 +24,10 @@ if "token" in st.query_params:
 
 result = st.session_state.get(_RESULT)
 if result is None:
-    st.info("Open the link from your email to confirm your address here.")
+    st.info(T.verify_open_link)
 elif result:
-    st.success(f"Thank you: {result} is confirmed.")
+    st.success(T.verify_done.format(email=result))
 else:
-    st.error(recovery.INVALID_LINK_MESSAGE)
+    st.error(T.invalid_link)
 if identity is None:
-    page_link("app_pages/login.py", "Sign in", ":material/login:")
+    page_link("app_pages/login.py", T.sign_in, ":material/login:")

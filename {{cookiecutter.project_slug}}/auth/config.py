@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SETTINGS_FILE = PROJECT_DIR / "settings.toml"
+TEXTS_DIR = PROJECT_DIR / "auth" / "texts"  # one module of texts per language (auth/texts)
 MIN_SECRET_BYTES = 32
 # The forms our example files use; matched at the start only, so that a real
 # random secret can never be mistaken for one.
@@ -74,6 +75,7 @@ class Settings:
     cookie_secret: str
     pepper: str
     app_name: str = "Streamlit app"
+    language: str = "en"  # the module of auth/texts the pages' texts come from
     roles: tuple[str, ...] = ("admin", "editor", "viewer")
     session_lifetime: timedelta = timedelta(days=7)
     idle_timeout: timedelta = timedelta(hours=24)
@@ -201,13 +203,7 @@ def load_settings(
 ) -> Settings:
     """Build Settings from the settings file, a secrets mapping (e.g. st.secrets) and the
     environment (default os.environ)."""
-    try:
-        raw = tomllib.loads(settings_file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raw = {}
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{settings_file.name} is not valid TOML: {exc}") from exc
-
+    raw = _read_settings(settings_file)
     app, sessions = raw.get("app", {}), raw.get("sessions", {})
     login, passwords = raw.get("login", {}), raw.get("passwords", {})
     roles = tuple(raw.get("roles", {}).get("available", ("admin", "editor", "viewer")))
@@ -229,6 +225,7 @@ def load_settings(
         cookie_secret=_secret(secrets, "auth", "cookie_secret"),
         pepper=_secret(secrets, "passwords", "pepper"),
         app_name=str(app.get("name", "Streamlit app")),
+        language=_language(app),
         roles=roles,
         session_lifetime=timedelta(days=_number(sessions, "lifetime_days", 7, 1, 30)),
         idle_timeout=timedelta(hours=_number(sessions, "idle_timeout_hours", 24, 1, 24 * 365)),
@@ -244,6 +241,39 @@ def load_settings(
         **_admin(raw),
         **_storage(raw.get("storage", {}), settings_file.parent, secrets, environ),
     )
+
+
+def _read_settings(settings_file: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(settings_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{settings_file.name} is not valid TOML: {exc}") from exc
+
+
+# --- the language of the pages: [app] language ------------------------------------------
+
+
+def languages(folder: Path = TEXTS_DIR) -> list[str]:
+    """The languages auth/texts has a module for ("en", ...)."""
+    return sorted(path.stem for path in folder.glob("*.py") if path.stem != "__init__")
+
+
+def _language(app: Mapping[str, Any]) -> str:
+    value = app.get("language", "en")
+    available = languages()
+    if value not in available:
+        raise ConfigError(
+            f"settings.toml: [app] language must name a module in auth/texts: "
+            f"one of {', '.join(available)}"
+        )
+    return str(value)
+
+
+def configured_language(settings_file: Path = SETTINGS_FILE) -> str:
+    """`[app] language` alone, for auth/texts: the texts are chosen before secrets are read."""
+    return _language(_read_settings(settings_file).get("app", {}))
 
 
 # --- admin console settings: [audit] ----------------------------------------------------

@@ -1,6 +1,7 @@
 """The layers stay visible: pages -> Streamlit adapters (auth/web) -> domain (auth/domain,
-no Streamlit) -> storage (auth/store). Each rule is checked on the source, so a new
-import that breaks one fails here with the file and the line."""
+no Streamlit) -> storage (auth/store); the texts (auth/texts) sit below the domain and
+above the settings. Each rule is checked on the source, so a new import that breaks one
+fails here with the file and the line."""
 
 from __future__ import annotations
 
@@ -54,6 +55,13 @@ def test_the_store_imports_neither_the_domain_nor_streamlit():
     assert not offences(modules("auth/store"), "streamlit", "auth.web", "auth.domain")
 
 
+def test_the_texts_import_nothing_of_the_app_but_the_settings():
+    """Every layer uses the texts, so they pull in no layer: not Streamlit, the domain, the
+    adapters, the store or the app's top-level modules."""
+    app = ("auth.domain", "auth.web", "auth.store", "main", "menu", "navigation", "manage")
+    assert not offences(modules("auth/texts"), "streamlit", *app)
+
+
 def test_settings_depend_on_nothing_of_the_app():
     assert not offences([PROJECT_DIR / "auth" / "config.py"], "streamlit", "auth.")
 
@@ -73,7 +81,10 @@ def test_pages_never_touch_the_store():
 def test_importing_every_domain_and_store_module_loads_no_streamlit():
     """The same rule at run time: no transitive import pulls Streamlit in."""
     below_streamlit = (
-        modules("auth/domain") + modules("auth/store") + [PROJECT_DIR / "auth/config.py"]
+        modules("auth/domain")
+        + modules("auth/store")
+        + modules("auth/texts")
+        + [PROJECT_DIR / "auth/config.py"]
     )
     names = [
         ".".join(path.relative_to(PROJECT_DIR).with_suffix("").parts).removesuffix(".__init__")
@@ -96,7 +107,7 @@ def test_importing_every_domain_and_store_module_loads_no_streamlit():
     assert result.stdout.strip() == "[]"
 
 
-@pytest.mark.parametrize("folder", ["auth/domain", "auth/web", "auth/store"])
+@pytest.mark.parametrize("folder", ["auth/domain", "auth/web", "auth/store", "auth/texts"])
 def test_every_module_is_listed_in_the_readme(folder):
     """README.md's "Where things live" names every module, so a newcomer finds the room."""
     readme = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")

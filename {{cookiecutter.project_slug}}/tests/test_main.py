@@ -9,18 +9,16 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from auth.domain import users
-from auth.domain.login import FAILED_MESSAGE
 from auth.domain.services import Services
 from auth.domain.sessions import (
-    TOO_MANY_USERS_MESSAGE,
     issue_ticket,
     start_session,
     token_id,
     verify_session,
 )
 from auth.store import UserChanges
+from auth.texts import T
 from auth.web import cookies, keys
-from auth.web.guard import NOT_ALLOWED_MESSAGE
 from auth.web.routes import auth_routes
 from auth.web.services import use_services
 from tests.app_pages.support import (
@@ -173,7 +171,7 @@ def test_viewer_requesting_the_admin_page_url_sees_nothing_of_it(services, admin
     assert_home(at, "bob")
     assert "Users" not in titles(at)
     assert not at.dataframe
-    assert NOT_ALLOWED_MESSAGE not in errors(at)  # the page was never run at all
+    assert T.guard_not_allowed not in errors(at)  # the page was never run at all
 
 
 def test_viewer_picking_users_in_the_menu_stays_where_they_are(services, viewer, sign_in):
@@ -425,7 +423,7 @@ def test_max_concurrent_users_refuses_a_second_person_at_the_sign_in_form(
 
     at = app(MAIN).run()
     fill_sign_in(at, "dave", PASSWORD)
-    assert errors(at) == [TOO_MANY_USERS_MESSAGE]
+    assert errors(at) == [T.sign_in_too_many_users]
     assert "Too many people" in errors(at)[0]
     assert redirect_url(at) is None
 
@@ -457,7 +455,7 @@ def test_a_user_with_only_an_idle_session_does_not_bypass_the_limit(
     assert_home(app(MAIN, sign_in_with(limited, dave)).run(), "dave")  # dave takes the seat
     at = app(MAIN).run()
     fill_sign_in(at, "bob", PASSWORD)
-    assert errors(at) == [TOO_MANY_USERS_MESSAGE]
+    assert errors(at) == [T.sign_in_too_many_users]
 
 
 def test_sign_in_form_through_route_to_home(services, viewer):
@@ -485,7 +483,7 @@ def test_sign_in_form_through_route_to_home(services, viewer):
 def test_wrong_password_at_the_form_shows_the_common_message(services, viewer):
     at = app(MAIN).run()
     fill_sign_in(at, "bob", "not the password")
-    assert errors(at) == [FAILED_MESSAGE]
+    assert errors(at) == [T.sign_in_failed]
     assert redirect_url(at) is None
     assert titles(at) == [SIGN_IN_TITLE]
 

@@ -7,6 +7,7 @@ command run. Files are changed in copies, never in the project itself.
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import os
 import re
@@ -20,7 +21,7 @@ import pytest
 import navigation
 from auth.config import load_settings
 from auth.domain import oidc  # [option: guests=yes]
-from auth.web.guard import NOT_ALLOWED_MESSAGE
+from auth.texts import T
 from tests.app_pages.support import (
     MAIN,
     PAGES,
@@ -28,7 +29,7 @@ from tests.app_pages.support import (
     errors,
     main_module_kept,
     menu_titles,
-    page,  # [option: guests=yes]
+    page,
 )
 from tests.conftest import PROJECT_DIR
 from tests.test_manage import CLI
@@ -94,7 +95,7 @@ def test_the_page_recipe_adds_a_page_only_its_role_sees(monkeypatch, services, m
             assert "Reports" not in menu_titles(app(MAIN, sign_in(viewer)).run())
         assert [t.value for t in app(page, sign_in(editor)).run().title] == ["Reports"]
         refused = app(page, sign_in(viewer)).run()
-        assert errors(refused) == [NOT_ALLOWED_MESSAGE] and not refused.title
+        assert errors(refused) == [T.guard_not_allowed] and not refused.title
     finally:
         page.unlink(missing_ok=True)
         copy.unlink(missing_ok=True)
@@ -176,7 +177,7 @@ def test_the_provider_recipe_adds_a_sign_in_button(tmp_path, services):
     at = page("login")
     at.secrets["auth"] = secrets["auth"]
     buttons = [b.label for b in at.run().button]
-    assert f"Sign in with {oidc.LABELS[name]}" in buttons
+    assert T.oidc_sign_in_with.format(provider=oidc.LABELS[name]) in buttons
 
 
 # [end option: guests=yes]
@@ -204,3 +205,15 @@ def test_the_theme_recipe_turns_the_commented_block_into_a_valid_theme():
     assert {f"theme.{name}" for name in theme} <= options
     commented = re.findall(r"^# (\w+) = ", shipped, re.M)
     assert commented and {f"theme.{name}" for name in commented} <= options
+
+
+def test_the_wording_recipe_changes_the_sign_in_title(monkeypatch, services):
+    [line] = blocks(section("Change the sign-in page's look"), "python")
+    edited = re.fullmatch(r"(\w+): str = (.+)", line.strip())
+    assert edited is not None, line
+    attribute, value = edited[1], ast.literal_eval(edited[2])
+    source = (PROJECT_DIR / "auth" / "texts" / "en.py").read_text(encoding="utf-8")
+    assert re.search(rf"^    {attribute}: str = ", source, re.M), "en.py has no such line"
+    monkeypatch.setattr(T, attribute, value)  # what the edited line makes of T
+    at = page("login").run()
+    assert [t.value for t in at.title] == [value.format(app=services.settings.app_name)]

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from auth.domain import audit, mailer, sessions, tokens, users, validators
 from auth.domain.sessions import live_sessions, plausible_token
 from auth.store import DuplicateUser, LastAdminError, User, UserChanges
+from auth.texts import T
 
 if TYPE_CHECKING:
     from auth.domain.services import Services
@@ -38,14 +39,6 @@ EMAIL_LINK_LIFETIME = timedelta(hours=24)
 # (limits in settings: emails_per_account_per_hour, emails_per_address_per_hour).
 EMAIL_WINDOW = timedelta(hours=1)
 METHOD = "self"  # audit `method` of actions a user takes on their own account
-
-WRONG_PASSWORD = "The password is not correct."  # noqa: S105 (a message)
-LOCKED = "Too many wrong passwords. Try again in a few minutes."
-TOO_MANY_EMAILS = "Too many confirmation emails were sent. Try again in an hour."
-LAST_ADMIN = (
-    "You are the last administrator, so your account cannot be deleted. "
-    "Make someone else an administrator first."
-)
 
 
 @dataclass(frozen=True)
@@ -107,7 +100,9 @@ def _check_password(services: Services, identity: Identity, password: str, event
     if check.ok:
         return
     _record(services, identity, event, audit.FAILURE, check.reason)
-    raise users.ValidationError([LOCKED if check.reason == users.LOCKED else WRONG_PASSWORD])
+    raise users.ValidationError(
+        [T.account_locked if check.reason == users.LOCKED else T.account_wrong_password]
+    )
 
 
 def _actor(identity: Identity) -> users.Actor:
@@ -120,8 +115,8 @@ def _actor(identity: Identity) -> users.Actor:
 def update_name(services: Services, identity: Identity, first_name: str, last_name: str) -> User:
     """Change the first and last name (surrounding spaces dropped; empty is allowed)."""
     first_name, last_name = first_name.strip(), last_name.strip()
-    problems = validators.name_problems(first_name, "First name") + validators.name_problems(
-        last_name, "Last name"
+    problems = validators.name_problems(first_name, T.first_name) + validators.name_problems(
+        last_name, T.last_name
     )
     if problems:
         _record(services, identity, audit.USER_UPDATED, audit.FAILURE, "name refused")
@@ -152,10 +147,10 @@ def request_email_change(
     user, store, now = identity.user, services.store, services.now()
     new_email = new_email.strip()
     if user.is_guest:
-        raise users.ValidationError(["Your email address comes from your sign-in provider."])
+        raise users.ValidationError([T.account_email_from_provider])
     problems = validators.email_problems(new_email)
     if not problems and new_email.casefold() == user.email.casefold():
-        problems = ["That is already your email address."]
+        problems = [T.account_same_email]
     if problems:
         _record(services, identity, audit.EMAIL_CHANGE, audit.FAILURE, "address refused")
         raise users.ValidationError(problems)
@@ -171,7 +166,7 @@ def request_email_change(
         or address_hits > settings.emails_per_address_per_hour
     ):
         _record(services, identity, audit.EMAIL_CHANGE, audit.FAILURE, "rate limited")
-        raise users.ValidationError([TOO_MANY_EMAILS])
+        raise users.ValidationError([T.account_too_many_emails])
 
     # Only the newest link works: an older one may have gone to a mistyped address.
     tokens.delete_all(services, user, CHANGE_EMAIL)
@@ -189,12 +184,14 @@ def request_email_change(
     mailer.send_mail_later(
         services,
         new_email,
-        f"Confirm your new email address for {app}",
-        f"Hello {user.display_name},\n\n"
-        f"Someone (hopefully you) asked to use this address for the account "
-        f"{user.username} on {app}. To confirm, open this link within {hours} hours:\n\n"
-        f"{tokens.link(services, CHANGE_EMAIL, secret)}\n\n"
-        "If you did not ask for this, ignore this message: nothing changes.\n",
+        T.mail_email_change_subject.format(app=app),
+        T.mail_email_change_body.format(
+            name=user.display_name,
+            username=user.username,
+            app=app,
+            hours=hours,
+            link=tokens.link(services, CHANGE_EMAIL, secret),
+        ),
     )
     _record(services, identity, audit.EMAIL_CHANGE, detail="confirmation sent")
     return services.settings.smtp is not None
@@ -245,11 +242,10 @@ def confirm_email_change(services: Services, secret: str, *, ip: str = "") -> Us
         mailer.send_mail(
             services,
             user.email,
-            f"Your email address for {app} was changed",
-            f"Hello {user.display_name},\n\n"
-            f"The email address of the account {user.username} on {app} was changed "
-            f"to {updated.email}.\n\n"
-            "If you did not do this, contact an administrator at once.\n",
+            T.mail_email_changed_subject.format(app=app),
+            T.mail_email_changed_body.format(
+                name=user.display_name, username=user.username, app=app, email=updated.email
+            ),
         )
     return updated
 
@@ -297,8 +293,10 @@ def browser_summary(user_agent: str) -> str:
     browser = next((name for mark, name in _BROWSERS if mark in user_agent), "")
     system = next((name for mark, name in _SYSTEMS if mark in user_agent), "")
     if browser and system:
-        return f"{browser} on {system}"
-    return browser or (f"Browser on {system}" if system else "Unknown browser")
+        return T.account_browser_on_system.format(browser=browser, system=system)
+    if browser:
+        return browser
+    return T.account_browser_on.format(system=system) if system else T.account_unknown_browser
 
 
 def session_rows(services: Services, identity: Identity) -> list[SessionRow]:
@@ -358,12 +356,12 @@ def delete_account(
     user = identity.user
     if confirmation != user.username:
         _record(services, identity, audit.USER_DELETED, audit.FAILURE, "confirmation mismatch")
-        raise users.ValidationError([f"Type your username, {user.username}, to confirm."])
+        raise users.ValidationError([T.account_delete_mismatch.format(username=user.username)])
     if not user.is_guest:
         _check_password(services, identity, password, audit.USER_DELETED)
     try:
         users.delete(services, user, by=_actor(identity), detail="own account")
     except LastAdminError:
         _record(services, identity, audit.USER_DELETED, audit.FAILURE, "last admin")
-        raise users.ValidationError([LAST_ADMIN]) from None
+        raise users.ValidationError([T.account_last_admin]) from None
     log.info("account deleted by its user user=%s", user.username)

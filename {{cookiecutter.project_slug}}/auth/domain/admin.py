@@ -30,6 +30,7 @@ from auth.store import (
     UserNotFound,
     UserQuery,
 )
+from auth.texts import T
 
 if TYPE_CHECKING:
     from auth.domain.recovery import ResetDelivery
@@ -48,9 +49,6 @@ IMPORT_COLUMNS = ("username", "email", "first_name", "last_name", "roles")
 MAX_INVITATIONS_AT_ONCE = 1000
 # Spreadsheet programs run a cell that starts with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-LAST_ADMIN_MESSAGE = "This is the last active admin: give another active user the admin role first."
-SELF_MESSAGE = "You cannot {action} your own account here: ask another admin."
 
 
 class NotAllowed(Exception):
@@ -109,7 +107,7 @@ def _target(services: Services, username: str) -> User:
     try:
         return users.get_by_username(services, username)
     except UserNotFound:
-        raise AdminError(f"There is no user named {username!r}.") from None
+        raise AdminError(T.admin_no_such_user.format(username=username)) from None
 
 
 def _refuse(
@@ -209,9 +207,7 @@ def update_user(
     user = _target(services, username)
     roles = tuple(dict.fromkeys(roles))
     if user.id == admin.id and ADMIN_ROLE not in roles:
-        _refuse(
-            services, admin, audit.ROLES_CHANGED, user, SELF_MESSAGE.format(action="demote"), ip
-        )
+        _refuse(services, admin, audit.ROLES_CHANGED, user, T.admin_self_demote, ip)
     problems = validators.role_problems(roles, services.settings.roles)
     if problems:
         raise AdminError(" ".join(problems))
@@ -233,9 +229,9 @@ def update_user(
     except ValidationError as exc:
         raise AdminError(str(exc)) from None
     except DuplicateUser:
-        raise AdminError("Another user already has that email address.") from None
+        raise AdminError(T.admin_email_in_use) from None
     except LastAdminError:
-        _refuse(services, admin, audit.ROLES_CHANGED, user, LAST_ADMIN_MESSAGE, ip)
+        _refuse(services, admin, audit.ROLES_CHANGED, user, T.admin_last_admin, ip)
     return updated
 
 
@@ -247,13 +243,13 @@ def set_disabled(
     user = _target(services, username)
     event = audit.USER_DISABLED if disabled else audit.USER_ENABLED
     if disabled and user.id == admin.id:
-        _refuse(services, admin, event, user, SELF_MESSAGE.format(action="disable"), ip)
+        _refuse(services, admin, event, user, T.admin_self_disable, ip)
     try:
         return users.set_disabled(
             services, user, disabled, actor=admin.username, method="admin", ip=ip
         )
     except LastAdminError:
-        _refuse(services, admin, event, user, LAST_ADMIN_MESSAGE, ip)
+        _refuse(services, admin, event, user, T.admin_last_admin, ip)
 
 
 def unlock(services: Services, identity: Identity, username: str, *, ip: str = "") -> User:
@@ -284,13 +280,11 @@ def send_password_reset(
     user = _target(services, username)
     event = audit.PASSWORD_RESET_REQUEST
     if user.is_guest:
-        _refuse(
-            services, admin, event, user, "A guest signs in with their provider: no password.", ip
-        )
+        _refuse(services, admin, event, user, T.admin_guest_no_password, ip)
     if user.disabled:
-        _refuse(services, admin, event, user, "Enable the account first.", ip)
+        _refuse(services, admin, event, user, T.admin_enable_first, ip)
     if services.settings.smtp is not None and not user.email:
-        _refuse(services, admin, event, user, "This user has no email address.", ip)
+        _refuse(services, admin, event, user, T.admin_no_email, ip)
     return recovery.start_password_reset(services, user, actor=admin.username, ip=ip)
 
 
@@ -301,13 +295,13 @@ def delete_user(
     admin = require_admin(services, identity, action="delete user")
     user = _target(services, username)
     if confirmation.strip() != user.username:
-        raise AdminError(f"Type {user.username} exactly to confirm; nothing was deleted.")
+        raise AdminError(T.admin_delete_mismatch.format(username=user.username))
     if user.id == admin.id:
-        _refuse(services, admin, audit.USER_DELETED, user, SELF_MESSAGE.format(action="delete"), ip)
+        _refuse(services, admin, audit.USER_DELETED, user, T.admin_self_delete, ip)
     try:
         users.delete_user(services, user, actor=admin.username, method="admin", ip=ip)
     except LastAdminError:
-        _refuse(services, admin, audit.USER_DELETED, user, LAST_ADMIN_MESSAGE, ip)
+        _refuse(services, admin, audit.USER_DELETED, user, T.admin_last_admin, ip)
 
 
 @dataclass(frozen=True)
@@ -351,7 +345,8 @@ def create_user(
     except ValidationError as exc:
         raise AdminError(str(exc)) from None
     except DuplicateUser as exc:
-        raise AdminError(f"That {exc.field} is already taken.") from None
+        taken = T.admin_email_taken if exc.field == "email" else T.admin_username_taken
+        raise AdminError(taken) from None
     if not by_email:
         return Created(user, one_time_password=one_time)
     delivery = recovery.start_password_reset(services, user, actor=admin.username, ip=ip)
@@ -437,55 +432,54 @@ class ImportReport:
 
 def _parse_import(text: str) -> tuple[list[tuple[int, dict[str, Any]]], str]:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_IMPORT_BYTES:
-        return [], f"The file is larger than {MAX_IMPORT_BYTES // 1_000_000} MB: split it."
+        return [], T.import_too_large.format(megabytes=MAX_IMPORT_BYTES // 1_000_000)
     text = text.removeprefix("\ufeff")  # Excel's byte-order mark
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip().lower() for h in next(reader, [])]
         missing = [c for c in ("username", "email") if c not in header]
         if missing:
-            return [], (
-                f"The first line must name the columns {', '.join(IMPORT_COLUMNS)}; "
-                f"missing: {', '.join(missing)}."
+            return [], T.import_missing_columns.format(
+                columns=", ".join(IMPORT_COLUMNS), missing=", ".join(missing)
             )
         unknown = [h for h in header if h not in IMPORT_COLUMNS]
         if unknown:
-            return [], f"Unknown column(s): {', '.join(unknown)[:200]}."
+            return [], T.import_unknown_columns.format(columns=", ".join(unknown)[:200])
         rows: list[tuple[int, dict[str, Any]]] = []
         for cells in reader:
             if not any(c.strip() for c in cells):
                 continue
             if len(rows) >= MAX_IMPORT_ROWS:
-                return [], f"More than {MAX_IMPORT_ROWS} rows: split the file."
+                return [], T.import_too_many_rows.format(rows=MAX_IMPORT_ROWS)
             padded = cells + [""] * (len(header) - len(cells))
             extra = len(cells) > len(header)
             row: dict[str, Any] = dict(zip(header, (c.strip() for c in padded), strict=False))
             row["_extra"] = extra
             rows.append((reader.line_num, row))
     except csv.Error as exc:
-        return [], f"This is not a readable CSV file (line {reader.line_num}: {exc})."
+        return [], T.import_unreadable.format(line=reader.line_num, error=exc)
     return rows, ""
 
 
 def _row_problem(services: Services, row: dict[str, Any], seen: set[str]) -> str:
     if row["_extra"]:
-        return "more cells than columns"
+        return T.import_row_extra_cells
     username, email = row.get("username", ""), row.get("email", "")
     roles = tuple(dict.fromkeys(r.strip() for r in row.get("roles", "").split(";") if r.strip()))
     problems = (
         validators.username_problems(username)
         + validators.email_problems(email)
-        + validators.name_problems(row.get("first_name", ""), "First name")
-        + validators.name_problems(row.get("last_name", ""), "Last name")
+        + validators.name_problems(row.get("first_name", ""), T.first_name)
+        + validators.name_problems(row.get("last_name", ""), T.last_name)
         + validators.role_problems(roles, services.settings.roles)
     )
     if problems:
         return " ".join(problems)
     for key in (username.casefold(), email.casefold()):
         if key in seen:
-            return "repeats an earlier row's username or email"
+            return T.import_row_repeated
     if services.store.find_user(username) or services.store.find_user(email):
-        return "a user with this username or email already exists"
+        return T.import_row_exists
     seen.update((username.casefold(), email.casefold()))
     row["_roles"] = roles
     return ""
@@ -578,20 +572,17 @@ def add_invitations(
     words = [w.strip() for w in text.replace(",", " ").replace(";", " ").split()]
     emails = list(dict.fromkeys(w.lower() for w in words if w))
     if not emails:
-        raise AdminError("Enter at least one email address.")
+        raise AdminError(T.invite_none)
     if len(emails) > MAX_INVITATIONS_AT_ONCE:
-        raise AdminError(f"At most {MAX_INVITATIONS_AT_ONCE} addresses at once.")
+        raise AdminError(T.invite_too_many.format(count=MAX_INVITATIONS_AT_ONCE))
     invalid = [e for e in emails if validators.email_problems(e)]
     if invalid:
-        raise AdminError(
-            f"Not an email address: {', '.join(e[:60] for e in invalid[:5])}"
-            + (" …" if len(invalid) > 5 else "")
-            + ". Nothing was added."
-        )
+        shown = ", ".join(e[:60] for e in invalid[:5]) + (" …" if len(invalid) > 5 else "")
+        raise AdminError(T.invite_not_emails.format(addresses=shown))
     now = services.now()
     expires_at = _end_of_day(expires_on)
     if expires_at is not None and expires_at <= now:
-        raise AdminError("The expiry date is in the past.")
+        raise AdminError(T.invite_past_expiry)
     added = services.store.add_invitations(
         emails, now=now, expires_at=expires_at, invited_by=admin.username
     )
@@ -626,7 +617,7 @@ def list_invitations(services: Services, identity: Identity) -> list[dict[str, A
 def remove_invitation(services: Services, identity: Identity, email: str, *, ip: str = "") -> None:
     admin = require_admin(services, identity, action="remove invitation")
     if not services.store.remove_invitation(email):
-        raise AdminError(f"There is no invitation for {email[:254]!r}.")
+        raise AdminError(T.invite_not_found.format(email=email[:254]))
     _record(services, admin, audit.INVITATION_REMOVED, email, ip=ip)
 
 

@@ -6,23 +6,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from auth.domain import audit, passwords, users
-from auth.domain.sessions import TOO_MANY_USERS_MESSAGE, issue_ticket
+from auth.domain.sessions import issue_ticket
 from auth.store import User
+from auth.texts import T
 
 if TYPE_CHECKING:
     from auth.domain.services import Services
 
-# Unknown user, wrong password, disabled and locked all get this message, so
-# the page cannot be used to find out which accounts exist or are locked.
-FAILED_MESSAGE = (
-    "Incorrect username or password. After several failed attempts, "
-    "sign-in is paused for a few minutes."
-)
 MAX_LOGIN_CHARS = 254
-# Added to FAILED_MESSAGE only after the right password, so it tells nothing to a guesser.
-UNVERIFIED_HINT = (
-    "If you registered recently, confirm your email address first: open the link we sent you."
-)
 UNVERIFIED = "email not verified"
 
 
@@ -91,11 +82,16 @@ def begin_sign_in(
 ) -> SignInResult:
     """What the sign-in form does: check the password, then issue a one-time ticket."""
     user, reason = _attempt(services, login, password, ip=ip)
+    # Unknown user, wrong password, disabled and locked all get T.sign_in_failed, so the
+    # page cannot be used to find out which accounts exist or are locked. The hint comes
+    # only after the right password, so it tells nothing to a guesser.
     if reason == UNVERIFIED:
-        return SignInResult(None, f"{FAILED_MESSAGE} {UNVERIFIED_HINT}", unverified=user)
+        return SignInResult(
+            None, f"{T.sign_in_failed} {T.sign_in_unverified_hint}", unverified=user
+        )
     if user is None:
-        return SignInResult(None, FAILED_MESSAGE)
+        return SignInResult(None, T.sign_in_failed)
     ticket = issue_ticket(services, user, origin=origin, user_agent=user_agent, ip=ip)
     if ticket is None:
-        return SignInResult(None, TOO_MANY_USERS_MESSAGE)
+        return SignInResult(None, T.sign_in_too_many_users)
     return SignInResult(ticket)

@@ -33,31 +33,26 @@ from typing import TYPE_CHECKING, Any
 from auth.config import PLACEHOLDER_PREFIXES
 from auth.domain import audit, users
 from auth.domain.login import SignInResult
-from auth.domain.sessions import TOO_MANY_USERS_MESSAGE, issue_ticket
+from auth.domain.sessions import issue_ticket
 from auth.domain.validators import MAX_EMAIL_CHARS, MAX_NAME_CHARS, email_problems
 from auth.store import DuplicateIdentity, DuplicateUser, NewUser, User, UserChanges
+from auth.texts import T
 
 if TYPE_CHECKING:
     from auth.domain.services import Services
 
 log = logging.getLogger("auth")
 
+# What the sign-in page calls each provider: brand names, and a text for "generic".
 LABELS = {
     "google": "Google",
     "microsoft": "Microsoft",
     "okta": "Okta",
     "auth0": "Auth0",
-    "generic": "single sign-on",
+    "generic": T.oidc_generic_provider,
 }
 PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
 MAX_SUBJECT_CHARS = 255
-
-REFUSED_MESSAGE = "This account may not sign in here. Ask an administrator if you think it should."
-DOMAIN_MESSAGE = "Sign-in is limited to email addresses of approved domains."
-EMAIL_TAKEN_MESSAGE = (
-    "An account with this email address already exists. Sign in the way you did before."
-)
-FAILED_MESSAGE = "Sign-in with this provider did not work. Please try again."
 
 
 @dataclass(frozen=True)
@@ -235,26 +230,26 @@ def sign_in_guest(
     claims = read_claims(user_info)
     provider = pending_provider(user_info) or ""
     if claims is None:
-        return _refuse(services, "", provider, FAILED_MESSAGE, "unusable claims", ip)
+        return _refuse(services, "", provider, T.oidc_failed, "unusable claims", ip)
     # Until the guest exists, the audit names the username it would get.
     target = guest_username(claims.provider, claims.subject)
     if provider not in services.settings.oidc_providers:
-        return _refuse(services, target, provider, FAILED_MESSAGE, "provider not enabled", ip)
+        return _refuse(services, target, provider, T.oidc_failed, "provider not enabled", ip)
     if not _domain_allowed(services, claims):
         reason = "email domain not allowed" if claims.verified_email else "no verified email"
-        return _refuse(services, target, provider, DOMAIN_MESSAGE, reason, ip)
+        return _refuse(services, target, provider, T.oidc_domain_refused, reason, ip)
 
     user = services.store.find_user_by_identity(claims.provider, claims.subject)
     if user is None:
         user = _provision(services, claims, ip)
         if user is None:
             reason = "email belongs to an account"
-            return _refuse(services, target, provider, EMAIL_TAKEN_MESSAGE, reason, ip)
+            return _refuse(services, target, provider, T.oidc_email_taken, reason, ip)
     now = services.now()
     if user.disabled:
-        return _refuse(services, user.username, provider, REFUSED_MESSAGE, "disabled", ip)
+        return _refuse(services, user.username, provider, T.oidc_refused, "disabled", ip)
     if user.is_locked(now):
-        return _refuse(services, user.username, provider, REFUSED_MESSAGE, "locked", ip)
+        return _refuse(services, user.username, provider, T.oidc_refused, "locked", ip)
     user = _refresh(services, user, claims, ip)
     services.store.record_login_success(user.id, now=now)
     return GuestOutcome(user)
@@ -283,7 +278,7 @@ def begin_guest_sign_in(
     )
     if ticket is None:
         _refuse(services, user.username, provider, "", "too many users", ip)
-        return SignInResult(None, TOO_MANY_USERS_MESSAGE)
+        return SignInResult(None, T.sign_in_too_many_users)
     audit.record(
         services, audit.SIGN_IN, actor=user.username, target=user.username, method=provider, ip=ip
     )

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from auth.domain import account, audit, mailer, tokens, users, validators
 from auth.domain.users import ValidationError
 from auth.store import Token, User, UserChanges
+from auth.texts import T
 
 if TYPE_CHECKING:
     from auth.domain.services import Services
@@ -26,20 +27,6 @@ log = logging.getLogger("auth")
 
 MAX_LOGIN_CHARS = 254
 RATE_WINDOW = timedelta(hours=1)
-INVALID_LINK_MESSAGE = (
-    "This link is not valid: it was already used, has expired, or was replaced by a "
-    "newer one. Ask for a new link."
-)
-# One answer for every request, whether or not an account matched.
-RESET_LINK_SENT_MESSAGE = (
-    "If an account matches, we have sent a link to reset its password to the email "
-    "address on file. The link works once and expires soon."
-)
-USERNAME_SENT_MESSAGE = "If an account uses that email address, we have sent its username there."
-NO_SMTP_NOTE = (
-    "This app cannot send email yet: the message was written to the server log, and an "
-    "administrator must deliver it to you."
-)
 
 
 @dataclass(frozen=True)
@@ -50,8 +37,8 @@ class ResetDelivery:
     link: str | None = None
 
 
-def _subject(services: Services, text: str) -> str:
-    return f"{services.settings.app_name}: {text}"[: mailer.MAX_SUBJECT_CHARS]
+def _subject(services: Services, template: str) -> str:
+    return template.format(app=services.settings.app_name)[: mailer.MAX_SUBJECT_CHARS]
 
 
 def _within_rate(services: Services, user: User | None, ip: str) -> bool:
@@ -67,14 +54,15 @@ def _within_rate(services: Services, user: User | None, ip: str) -> bool:
     return ok
 
 
-def _clean_login(text: str, what: str) -> str:
+def _clean_login(text: str, missing: str, invalid: str) -> str:
+    """`text` stripped; ValidationError(`missing`) when empty, (`invalid`) when unusable."""
     text = (text or "").strip()
     if not text:
-        raise ValidationError([f"Enter your {what}."])
+        raise ValidationError([missing])
     if len(text) > MAX_LOGIN_CHARS or any(
         unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in text
     ):
-        raise ValidationError([f"That is not a valid {what}."])
+        raise ValidationError([invalid])
     return text
 
 
@@ -83,14 +71,14 @@ def _clean_login(text: str, what: str) -> str:
 
 def _reset_mail(services: Services, user: User, link: str) -> tuple[str, str]:
     minutes = int(services.settings.reset_link_lifetime.total_seconds() // 60)
-    body = (
-        f"Hello {user.display_name},\n\n"
-        f"Someone (hopefully you) asked to reset the password of your account "
-        f"'{user.username}' at {services.settings.app_name}. Open this link to choose a "
-        f"new password; it works once and expires in {minutes} minutes:\n\n{link}\n\n"
-        "If you did not ask for this, ignore this email: your password stays as it is.\n"
+    body = T.mail_reset_body.format(
+        name=user.display_name,
+        username=user.username,
+        app=services.settings.app_name,
+        minutes=minutes,
+        link=link,
     )
-    return _subject(services, "reset your password"), body
+    return _subject(services, T.mail_reset_subject), body
 
 
 def start_password_reset(
@@ -129,10 +117,10 @@ def forgot_password(services: Services, login_or_email: str, *, ip: str = "") ->
     """Email a reset link if `login_or_email` names an account that may reset.
 
     Raises ValidationError only for input that is bad whatever accounts exist;
-    otherwise the caller shows RESET_LINK_SENT_MESSAGE in every case. Locked
+    otherwise the caller shows T.forgot_password_sent in every case. Locked
     accounts can reset; disabled accounts and guests (no password) cannot.
     """
-    login = _clean_login(login_or_email, "username or email")
+    login = _clean_login(login_or_email, T.forgot_password_enter_login, T.forgot_password_bad_login)
     user = services.store.find_user(login)
     refused = ""
     if user is None:
@@ -167,7 +155,7 @@ def reset_password(
     a link whose new password breaks the policy stays usable for another try.
     """
     if repeat is not None and new_password != repeat:
-        raise ValidationError(["The two passwords do not match."])
+        raise ValidationError([T.passwords_differ])
     token = tokens.redeem(services, secret, tokens.RESET_PASSWORD)
     user = services.store.get_user(token.user_id) if token else None
     if (
@@ -186,7 +174,7 @@ def reset_password(
             ip=ip,
             detail="invalid, used or expired link",
         )
-        raise ValidationError([INVALID_LINK_MESSAGE])
+        raise ValidationError([T.invalid_link])
     try:
         # The link reached the address on file: that proves it.
         user = users.set_password(
@@ -202,10 +190,10 @@ def reset_password(
     mailer.send_mail(
         services,
         user.email,
-        _subject(services, "your password was changed"),
-        f"Hello {user.display_name},\n\nThe password of your account '{user.username}' at "
-        f"{services.settings.app_name} was just reset, and every session was signed out.\n\n"
-        "If this was not you, contact an administrator at once.\n",
+        _subject(services, T.mail_password_changed_subject),
+        T.mail_password_changed_body.format(
+            name=user.display_name, username=user.username, app=services.settings.app_name
+        ),
     )
     return user
 
@@ -215,9 +203,9 @@ def reset_password(
 
 def forgot_username(services: Services, email: str, *, ip: str = "") -> None:
     """Email the username to `email` if an account uses it; the caller shows one message."""
-    email = _clean_login(email, "email address")
+    email = _clean_login(email, T.forgot_username_enter_email, T.forgot_username_bad_email)
     if validators.email_problems(email):
-        raise ValidationError(["Enter a valid email address, like name@example.com."])
+        raise ValidationError([T.email_invalid])
     user = services.store.find_user(email)
     if user is not None and user.email.casefold() != email.casefold():
         user = None  # the text matched someone's username, not an email
@@ -238,9 +226,10 @@ def forgot_username(services: Services, email: str, *, ip: str = "") -> None:
     mailer.send_mail_later(
         services,
         user.email,
-        _subject(services, "your username"),
-        f"Hello {user.display_name},\n\nYour username at {services.settings.app_name} is:\n\n"
-        f"    {user.username}\n\nYou can also sign in with this email address.\n",
+        _subject(services, T.mail_username_subject),
+        T.mail_username_body.format(
+            name=user.display_name, username=user.username, app=services.settings.app_name
+        ),
     )
 
 
@@ -280,11 +269,14 @@ def send_verification(
     emailed = mailer.send_mail(
         services,
         address,
-        _subject(services, "confirm your email address"),
-        f"Hello {user.display_name},\n\nPlease confirm that this is the email address of "
-        f"your account '{user.username}' at {services.settings.app_name} by opening this "
-        f"link (it works once and expires in {hours} hours):\n\n{link}\n\n"
-        "If you did not create this account, ignore this email.\n",
+        _subject(services, T.mail_verify_subject),
+        T.mail_verify_body.format(
+            name=user.display_name,
+            username=user.username,
+            app=services.settings.app_name,
+            hours=hours,
+            link=link,
+        ),
     )
     audit.record(
         services,

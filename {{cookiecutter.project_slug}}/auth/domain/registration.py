@@ -16,6 +16,7 @@ from auth.domain import audit, passwords, recovery, users, validators
 from auth.domain.recovery import ResetDelivery
 from auth.domain.users import ValidationError
 from auth.store import DuplicateUser, InvitationError, NewUser, User
+from auth.texts import T
 
 if TYPE_CHECKING:
     from auth.config import Settings
@@ -24,12 +25,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("auth")
 
 INVITE_ONLY, OPEN, DISABLED = "invite_only", "open", "disabled"
-CLOSED_MESSAGE = "Registration is closed. Ask an administrator for an account."
-NOT_POSSIBLE_MESSAGE = (
-    "An account cannot be created with these details. If you were invited, use the "
-    "email address the invitation was sent to. If you already have an account, sign "
-    "in or reset your password."
-)
 
 
 @dataclass(frozen=True)
@@ -51,7 +46,7 @@ def domain_problems(settings: Settings, email: str) -> list[str]:
     domain = email.rpartition("@")[2].casefold()
     if domain in allowed:
         return []
-    return [f"Use an email address at {', '.join(allowed)}."]
+    return [T.register_domains.format(domains=", ".join(allowed))]
 
 
 def register(
@@ -68,21 +63,21 @@ def register(
     """Create an account from the registration form, or raise ValidationError (nothing stored)."""
     settings = services.settings
     if settings.registration not in (INVITE_ONLY, OPEN):
-        raise ValidationError([CLOSED_MESSAGE])
+        raise ValidationError([T.register_closed])
     username, email = username.strip(), email.strip()
     first_name, last_name = first_name.strip(), last_name.strip()
     problems = (
         validators.username_problems(username)
         + validators.email_problems(email)
-        + (["Enter your first name."] if not first_name else [])
-        + validators.strict_name_problems(first_name, "First name")
-        + (["Enter your last name."] if not last_name else [])
-        + validators.strict_name_problems(last_name, "Last name")
+        + ([T.register_enter_first_name] if not first_name else [])
+        + validators.strict_name_problems(first_name, T.first_name)
+        + ([T.register_enter_last_name] if not last_name else [])
+        + validators.strict_name_problems(last_name, T.last_name)
     )
     if not validators.email_problems(email):
         problems += domain_problems(settings, email)
     if password != repeat:
-        problems.append("The two passwords do not match.")
+        problems.append(T.passwords_differ)
     else:
         problems += validators.password_problems(
             password,
@@ -124,6 +119,6 @@ def register(
             ip=ip,
             detail=reason,
         )
-        raise ValidationError([NOT_POSSIBLE_MESSAGE]) from None
+        raise ValidationError([T.register_not_possible]) from None
     delivery = recovery.send_verification(services, user, ip=ip) if verify else None
     return Registration(user=user, verification=delivery)

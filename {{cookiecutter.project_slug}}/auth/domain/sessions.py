@@ -25,7 +25,6 @@ TOUCH_INTERVAL = timedelta(seconds=60)
 # Tokens and tickets are token_urlsafe(32): 43 characters. Anything much longer
 # is refused before it is hashed or looked up.
 MAX_TOKEN_CHARS = 128
-TOO_MANY_USERS_MESSAGE = "Too many people are signed in right now. Please try again later."
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from auth.store.stauth_format import (
     user_entry,
 )
 from auth.store.stauth_format import stauth_key as _stauth_key
+from auth.texts import T
 
 if TYPE_CHECKING:
     from auth.domain.services import Services
@@ -85,8 +86,8 @@ def _plan_user(services: Services, source: StauthUser, emails_in_file: dict[str,
     problems = (
         validators.username_problems(name)
         + validators.email_problems(source.email)
-        + validators.name_problems(source.first_name, "First name")
-        + validators.name_problems(source.last_name, "Last name")
+        + validators.name_problems(source.first_name, T.first_name)
+        + validators.name_problems(source.last_name, T.last_name)
     )
     if problems:
         return Step(SKIP, name, problems, source)

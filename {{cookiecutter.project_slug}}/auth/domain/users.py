@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from auth.domain import audit, passwords, tokens, validators
 from auth.domain.errors import ValidationError
 from auth.store import NewUser, User, UserChanges, UserNotFound
+from auth.texts import T
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -317,8 +318,8 @@ def create_user(
     _check(
         validators.username_problems(username)
         + validators.email_problems(email)
-        + validators.name_problems(first_name, "First name")
-        + validators.name_problems(last_name, "Last name")
+        + validators.name_problems(first_name, T.first_name)
+        + validators.name_problems(last_name, T.last_name)
         + validators.role_problems(roles, settings.roles)
         + (
             _password_problems(services, password, username, email, first_name, last_name)
@@ -397,20 +398,20 @@ def change_own_password(
 
     if new != repeat:
         refused("The new passwords do not match.")
-        raise ValidationError(["The new passwords do not match."])
+        raise ValidationError([T.account_new_passwords_differ])
     # Someone holding a stolen session cookie must not get unlimited guesses
     # here: wrong answers count towards the same lockout as sign-in.
     fresh = services.store.get_user(user.id) or user
     check = check_password(services, fresh, current, method="account", ip=ip)
     if check.reason == LOCKED:
         refused("locked")
-        raise ValidationError(["Too many wrong passwords. Try again in a few minutes."])
+        raise ValidationError([T.account_locked])
     if not check.ok:
         refused("wrong current password")
-        raise ValidationError(["The current password is not correct."])
+        raise ValidationError([T.account_current_password_wrong])
     if new == current:
         refused("same as the current password")
-        raise ValidationError(["Choose a password different from the current one."])
+        raise ValidationError([T.account_same_password])
     try:
         return set_password(
             services, fresh, new, keep_session=identity.session.id, method="account", ip=ip
@@ -471,8 +472,8 @@ def update_details(
     email, first_name, last_name = email.strip(), first_name.strip(), last_name.strip()
     _check(
         validators.email_problems(email)
-        + validators.name_problems(first_name, "First name")
-        + validators.name_problems(last_name, "Last name")
+        + validators.name_problems(first_name, T.first_name)
+        + validators.name_problems(last_name, T.last_name)
     )
     changes = UserChanges(email=email, first_name=first_name, last_name=last_name).against(user)
     return change(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from zxcvbn import zxcvbn
 
 from auth.domain.passwords import MAX_PASSWORD_CHARS
+from auth.texts import T
 
 USERNAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{2,31}")
 ROLE_RE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
@@ -30,28 +31,25 @@ def _has_control_chars(value: str) -> bool:
 
 def username_problems(username: str) -> list[str]:
     if not username:
-        return ["Enter a username."]
+        return [T.username_missing]
     if not USERNAME_RE.fullmatch(username):
-        return [
-            "A username has 3 to 32 characters: letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit."
-        ]
+        return [T.username_invalid]
     return []
 
 
 def email_problems(email: str) -> list[str]:
     if not email:
-        return ["Enter an email address."]
+        return [T.email_missing]
     if len(email) > MAX_EMAIL_CHARS or _has_control_chars(email) or not EMAIL_RE.fullmatch(email):
-        return ["Enter a valid email address, like name@example.com."]
+        return [T.email_invalid]
     return []
 
 
-def name_problems(name: str, label: str = "Name") -> list[str]:
+def name_problems(name: str, label: str = T.name_field) -> list[str]:
     if len(name) > MAX_NAME_CHARS:
-        return [f"{label} can have at most {MAX_NAME_CHARS} characters."]
+        return [T.name_too_long.format(label=label, max_chars=MAX_NAME_CHARS)]
     if _has_control_chars(name):
-        return [f"{label} contains characters that are not allowed."]
+        return [T.name_not_allowed.format(label=label)]
     return []
 
 
@@ -61,21 +59,21 @@ def name_problems(name: str, label: str = "Name") -> list[str]:
 _NAME_PUNCTUATION = frozenset("'’-. ")
 
 
-def strict_name_problems(name: str, label: str = "Name") -> list[str]:
+def strict_name_problems(name: str, label: str = T.name_field) -> list[str]:
     problems = name_problems(name, label)
     if problems:
         return problems
     if any(
         ch not in _NAME_PUNCTUATION and unicodedata.category(ch)[0] not in ("L", "M") for ch in name
     ):
-        return [f"{label} can only have letters, spaces, apostrophes, hyphens and periods."]
+        return [T.name_letters_only.format(label=label)]
     return []
 
 
 def role_problems(roles: list[str] | tuple[str, ...], available: tuple[str, ...]) -> list[str]:
     unknown = [r for r in roles if r not in available]
     if unknown:
-        return [f"Unknown role: {', '.join(unknown)}. Available: {', '.join(available)}."]
+        return [T.role_unknown.format(unknown=", ".join(unknown), available=", ".join(available))]
     return []
 
 
@@ -87,8 +85,13 @@ ZXCVBN_MAX_CHARS = 72
 # zxcvbn keeps the user inputs in a module-level dictionary while it scores:
 # two threads (Streamlit sessions) scoring at once must not see each other's.
 _zxcvbn_lock = threading.Lock()
-CONTEXT_MESSAGE = "This password is too close to your username, email or the app's name."
-STRENGTH_LABELS = ("very weak", "weak", "fair", "strong", "very strong")
+STRENGTH_LABELS = (
+    T.strength_very_weak,
+    T.strength_weak,
+    T.strength_fair,
+    T.strength_strong,
+    T.strength_very_strong,
+)
 
 
 @dataclass(frozen=True)
@@ -135,9 +138,9 @@ def strength_hint(password: str, *, min_length: int = 12, context: tuple[str, ..
         return ""
     problems = password_problems(password, min_length=min_length, context=context)
     if problems:
-        return f"Not accepted yet: {problems[0]}"
+        return T.password_not_accepted.format(problem=problems[0])
     strength = password_strength(password, context=context)
-    return f"Strength: {strength.label}."
+    return T.password_strength.format(strength=strength.label)
 
 
 def password_problems(
@@ -149,21 +152,22 @@ def password_problems(
     """
     length = len(password)
     if length < min_length:
-        return [f"Use at least {min_length} characters (you have {length})."]
+        return [T.password_too_short.format(min_length=min_length, length=length)]
     if length > MAX_PASSWORD_CHARS:
-        return [f"Use at most {MAX_PASSWORD_CHARS} characters."]
+        return [T.password_too_long.format(max_chars=MAX_PASSWORD_CHARS)]
     folded = password.casefold()
     if len(set(folded)) <= 2:
-        return ["This password is too common: it repeats one or two characters."]
+        return [T.password_repeats]
     for word in context:
         word = word.casefold()
         for part in {word, word.split("@")[0]}:
             if len(part) >= 4 and (part in folded or folded in part):
-                return [CONTEXT_MESSAGE]
+                return [T.password_personal]
     strength = password_strength(password, context=context)
     if strength.score < MIN_STRENGTH:
         if strength.uses_context:
-            return [CONTEXT_MESSAGE]
+            return [T.password_personal]
+        # zxcvbn's own advice, in English whatever the language of the pages.
         why = " ".join((strength.warning, *strength.suggestions)).strip()
-        return [f"This password is too common or too easy to guess. {why}".strip()]
+        return [f"{T.password_guessable} {why}".strip()]
     return []

@@ -13,7 +13,7 @@ failed attempt already shows the new picture:
         field = captcha_field.field("f")
         submitted = st.form_submit_button("Send")
     if submitted and not field.passed():
-        st.error(captcha_field.FAILED_MESSAGE)
+        st.error(T.captcha_failed)
     field.draw()
 """
 
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from auth.texts import T
 from auth.web import keys
 from auth.web.services import get_services
 
@@ -30,10 +31,6 @@ if TYPE_CHECKING:
     from streamlit.delta_generator import DeltaGenerator
 
     from auth.domain.services import Services
-
-NEEDED_MESSAGE = "Please also type the characters in the picture."
-FAILED_MESSAGE = "The characters did not match the picture. Please try the new one."
-LABEL = "Type the characters in the picture"
 
 
 def available(services: Services | None = None) -> bool:
@@ -50,7 +47,7 @@ class CaptchaField:
         if enabled:
             self._slot = st.empty()
             self._typed = st.text_input(
-                LABEL, max_chars=32, key=keys.captcha_answer(key), autocomplete="off"
+                T.captcha_label, max_chars=32, key=keys.captcha_answer(key), autocomplete="off"
             )
 
     @property
@@ -77,7 +74,7 @@ class CaptchaField:
         if challenge is None or challenge.expires_at <= now:
             challenge = captcha.new_challenge(now)
             st.session_state[self._challenge_key] = challenge
-        self._slot.image(challenge.png, caption="Can't read it? Submit and you get a new one.")
+        self._slot.image(challenge.png, caption=T.captcha_caption)
 
 
 def field(key: str, *, show: bool = True) -> CaptchaField:

@@ -17,10 +17,9 @@ from contextvars import ContextVar
 import streamlit as st
 
 from auth.domain.sessions import Identity, end_session, verify_session
+from auth.texts import T
 from auth.web.client import current_client
 from auth.web.services import get_services
-
-NOT_ALLOWED_MESSAGE = "You do not have access to this page."
 
 # The answer main.py got for the run under way (None: not signed in), unset outside it.
 # Not session state: after st.stop() every session-state access raises StopException
@@ -83,10 +82,10 @@ def require_role(*roles: str) -> Identity:
     """
     identity = current_identity()
     if identity is None or identity.user.must_change_password:
-        st.warning("Please sign in.")
+        st.warning(T.guard_sign_in_first)
         st.stop()
     if not set(roles) <= set(identity.roles):
-        st.error(NOT_ALLOWED_MESSAGE)
+        st.error(T.guard_not_allowed)
         st.stop()
     return identity
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from auth.domain.oidc import LABELS, begin_guest_sign_in, configured_providers, pending_provider
+from auth.texts import T
 from auth.web.client import current_client
 from auth.web.redirect import redirect
 from auth.web.routes import SESSION_PATH
@@ -27,14 +28,11 @@ def guest_sign_in(services: Services) -> None:
         st.stop()
     ready, missing = configured_providers(services.settings.oidc_providers, st.secrets.to_dict())
     for name in ready:
-        if st.button(f"Sign in with {LABELS[name]}", key=f"oidc_{name}", width="stretch"):
+        label = T.oidc_sign_in_with.format(provider=LABELS[name])
+        if st.button(label, key=f"oidc_{name}", width="stretch"):
             st.login(name)
     for name in missing:
-        # Seen by whoever opens the page first after deployment: the admin.
-        st.caption(
-            f"Sign-in with {LABELS[name]} is not set up yet. Administrator: add "
-            f"`[auth]` redirect_uri and `[auth.{name}]` to the app's secrets (see README.md)."
-        )
+        st.caption(T.oidc_not_set_up.format(provider=LABELS[name], name=name))
     if ready:
         st.divider()
 
@@ -48,8 +46,8 @@ def _finish(services: Services, user_info: dict[str, Any]) -> None:
         st.error(result.message)
         # Streamlit's cookie still holds the provider's claims: drop it on request,
         # so the message stays readable until then.
-        if st.button("Back to sign-in", key="oidc_back"):
+        if st.button(T.oidc_back, key="oidc_back"):
             st.logout()
         return
-    st.info("Signing you in…")
+    st.info(T.signing_in)
     redirect(f"{SESSION_PATH}?ticket={result.ticket}")

@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from auth.domain import audit
 from auth.domain.sessions import start_session
+from auth.texts import T
 from auth.web import cookies
 from auth.web.services import get_services
 
@@ -27,7 +28,7 @@ def redeem_ticket(request: Request) -> Response:
     """
     # A link on another site must not sign a visitor in to someone else's account.
     if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
-        return PlainTextResponse("Cross-site sign-in refused.", status_code=403, headers=NO_STORE)
+        return PlainTextResponse(T.route_cross_site_refused, status_code=403, headers=NO_STORE)
     services = get_services()
     started = start_session(services, request.query_params.get("ticket", ""))
     home = cookies.base_path()

@@ -17,6 +17,7 @@ from auth.domain import (
 )
 from auth.domain.login import begin_sign_in
 from auth.domain.passwords import PASSWORD_INPUT_CHARS
+from auth.texts import T
 from auth.web import (
     captcha_field,  # [option: captcha=image]
     keys,
@@ -30,16 +31,14 @@ if TYPE_CHECKING:
     from auth.web.captcha_field import CaptchaField  # [option: captcha=image]
 
 FORM = "sign_in"
-RESEND_LABEL = "Send the confirmation link again"
-RESENT_MESSAGE = "If your address still needs confirming, a new link is on its way."
 
 
 def password_form(services: Services) -> None:
     """Draw the form and act on a submission; success sends the browser to the session route."""
     with st.form(keys.key(FORM)):
-        login = st.text_input("Username or email", max_chars=254, autocomplete="username")
+        login = st.text_input(T.username_or_email, max_chars=254, autocomplete="username")
         password = st.text_input(
-            "Password",
+            T.password,
             type="password",
             max_chars=PASSWORD_INPUT_CHARS,
             autocomplete="current-password",
@@ -47,7 +46,7 @@ def password_form(services: Services) -> None:
         # [option: captcha=image]
         captcha = captcha_field.field(FORM, show=st.session_state.get(keys.SIGN_IN_CAPTCHA, False))
         # [end option: captcha=image]
-        submitted = st.form_submit_button("Sign in", type="primary")
+        submitted = st.form_submit_button(T.sign_in, type="primary")
     message: str | None = None
     message = st.session_state.pop(keys.SIGN_IN_MESSAGE, None)  # [option: captcha=image]
     if submitted:
@@ -74,14 +73,14 @@ def _submit(
     st.session_state.pop(keys.SIGN_IN_UNVERIFIED, None)
     # [option: captcha=image]
     if captcha.enabled and not captcha.passed():
-        return captcha_field.FAILED_MESSAGE
+        return T.captcha_failed
     if (
         not captcha.enabled
         and captcha_field.available(services)
         and throttle.failures_before(services, login) > 0
     ):
         # Sign-ins with this name failed before (in any browser): the captcha first.
-        _show_captcha(captcha_field.NEEDED_MESSAGE)
+        _show_captcha(T.captcha_needed)
     # [end option: captcha=image]
     result = begin_sign_in(
         services,
@@ -92,7 +91,7 @@ def _submit(
         ip=client.ip,
     )
     if result.ticket is not None:
-        st.info("Signing you in…")
+        st.info(T.signing_in)
         redirect(f"{SESSION_PATH}?ticket={result.ticket}")
         return None
     if result.unverified is not None:
@@ -119,7 +118,7 @@ def _show_captcha(message: str) -> None:
 def _offer_confirmation_again(services: Services) -> None:
     """After the right password for an unconfirmed address: a button to mail the link again."""
     unverified = st.session_state.get(keys.SIGN_IN_UNVERIFIED)
-    if unverified is not None and st.button(RESEND_LABEL):
+    if unverified is not None and st.button(T.sign_in_resend_confirmation):
         recovery.resend_verification(services, unverified, ip=current_client().ip)
         st.session_state.pop(keys.SIGN_IN_UNVERIFIED, None)
-        st.success(RESENT_MESSAGE)
+        st.success(T.sign_in_confirmation_resent)

@@ -109,9 +109,9 @@ def is_empty(at: AppTest) -> bool:
 # [option: captcha=image]
 def captcha_input(at: AppTest):
     """The captcha's text input, None when the page shows no captcha."""
-    from auth.web.captcha_field import LABEL
+    from auth.texts import T
 
-    return next((t for t in at.text_input if t.label == LABEL), None)
+    return next((t for t in at.text_input if t.label == T.captcha_label), None)
 
 
 def solve_captcha(at: AppTest, key: str, answer: str | None = None) -> bool:

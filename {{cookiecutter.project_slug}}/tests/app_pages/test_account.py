@@ -11,6 +11,7 @@ from auth.domain import account, audit
 from auth.domain.login import authenticate
 from auth.domain.sessions import issue_ticket, start_session, verify_session
 from auth.store import AuditQuery, NewUser
+from auth.texts import T
 from auth.web import keys
 from tests.app_pages.conftest import NOT_SIGNED_IN, SIGNED_IN_ROLES
 from tests.app_pages.support import errors, page, shape, signed_in, titles
@@ -277,8 +278,8 @@ def test_a_taken_email_looks_the_same_as_a_free_one(services, mail, bob, make_us
 @pytest.mark.parametrize(
     ("new_email", "password", "problem"),
     [
-        (NEW_EMAIL, "wrong password", account.WRONG_PASSWORD),
-        (NEW_EMAIL, "", account.WRONG_PASSWORD),
+        (NEW_EMAIL, "wrong password", T.account_wrong_password),
+        (NEW_EMAIL, "", T.account_wrong_password),
         ("", PASSWORD, "Enter an email address."),
         ("not-an-address", PASSWORD, "Enter a valid email address, like name@example.com."),
         (
@@ -486,8 +487,8 @@ def test_delete_account_removes_it_and_signs_the_browser_out(services, bob, sign
         ("Bob", PASSWORD, "Type your username, bob, to confirm."),
         ("bob'; DROP TABLE users; --", PASSWORD, "Type your username, bob, to confirm."),
         ("<script>bob</script>", PASSWORD, "Type your username, bob, to confirm."),
-        ("bob", "", account.WRONG_PASSWORD),
-        ("bob", "wrong password", account.WRONG_PASSWORD),
+        ("bob", "", T.account_wrong_password),
+        ("bob", "wrong password", T.account_wrong_password),
     ],
     ids=["empty", "case", "sql", "html", "no-password", "wrong-password"],
 )
@@ -505,7 +506,7 @@ def test_failed_delete_shows_why_and_keeps_the_account(
 def test_the_last_admin_is_told_why_they_cannot_delete(services, admin, sign_in):
     token = sign_in(admin)
     at = delete(page("account", token).run(), "root", PASSWORD)
-    assert errors(at) == [account.LAST_ADMIN]
+    assert errors(at) == [T.account_last_admin]
     assert services.store.get_user(admin.id) is not None
     assert verify_session(services, token) is not None
 

@@ -6,8 +6,8 @@ import pytest
 
 from auth.domain import users
 from auth.store import NewUser
+from auth.texts import T
 from auth.web import keys
-from auth.web.guard import NOT_ALLOWED_MESSAGE
 from tests.app_pages.support import errors, page, titles
 
 SHOWN_COLUMNS = ["username", "email", "first_name", "last_name", "roles", "status", "last_login_at"]
@@ -44,7 +44,7 @@ def test_one_time_password_user_sees_nothing_of_the_users_page(services, visitor
 def test_non_admin_gets_the_not_allowed_error_and_no_table(services, visitor, admin, role):
     at = page("admin_users", visitor(role).token).run()
     assert_no_admin_content(at)
-    assert errors(at) == [NOT_ALLOWED_MESSAGE]
+    assert errors(at) == [T.guard_not_allowed]
     assert errors(at) == ["You do not have access to this page."]
 
 
@@ -327,7 +327,7 @@ def test_no_admin_page_shows_anything_to_a_guest(services, sign_in, admin, clock
         now=clock(),
     )
     at = page(name, sign_in(guest)).run()
-    assert errors(at) == [NOT_ALLOWED_MESSAGE]
+    assert errors(at) == [T.guard_not_allowed]
     assert not at.dataframe and not at.button and not at.metric
 
 

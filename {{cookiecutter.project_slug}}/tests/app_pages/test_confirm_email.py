@@ -10,14 +10,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from auth.domain import account, recovery
+from auth.domain import account
 from auth.domain.sessions import verify_session
 from auth.store import UserChanges
+from auth.texts import T
 from tests.app_pages.support import MAIN, app, errors, menu_titles, page, titles
 from tests.conftest import PASSWORD
 
 NEW_EMAIL = "bob.new@example.com"
-INVALID = recovery.INVALID_LINK_MESSAGE
+INVALID = T.invalid_link
 CONFIRMED = f"Thank you: {NEW_EMAIL} is confirmed."
 LINK_RE = re.compile(r"https?://\S+/verify_email\?token=\S+")
 

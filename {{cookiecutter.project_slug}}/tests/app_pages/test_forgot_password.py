@@ -6,8 +6,9 @@ import time
 
 import pytest
 
-from auth.domain import audit, recovery
+from auth.domain import audit
 from auth.store import AuditQuery
+from auth.texts import T
 from auth.web import captcha_field, keys  # [option: captcha=image]
 from tests.app_pages.support import (
     errors,
@@ -41,7 +42,7 @@ def test_the_page_asks_for_a_username_or_email(services):
     assert labels[0] == "Username or email"
     # [option: captcha=image]
     if HAS_CAPTCHA(services):
-        assert labels[1] == captcha_field.LABEL and len(at.get("image")) == 1
+        assert labels[1] == T.captcha_label and len(at.get("image")) == 1
     # [end option: captcha=image]
 
 
@@ -52,7 +53,7 @@ def test_known_and_unknown_accounts_look_the_same_and_only_the_known_gets_mail(
     shapes = []
     for login in ("ann", "nobody", "ann@example.com", "nobody@example.com"):
         at = ask(login)
-        assert successes(at) == [recovery.RESET_LINK_SENT_MESSAGE] and not errors(at)
+        assert successes(at) == [T.forgot_password_sent] and not errors(at)
         assert not at.warning  # SMTP is configured
         shapes.append(shape(at))
     assert all(s == shapes[0] for s in shapes)
@@ -64,8 +65,8 @@ def test_known_and_unknown_accounts_look_the_same_and_only_the_known_gets_mail(
 def test_without_smtp_the_page_says_an_administrator_must_deliver(services, make_user):
     make_user("ann")
     at = ask("ann")
-    assert successes(at) == [recovery.RESET_LINK_SENT_MESSAGE]
-    assert [w.value for w in at.warning] == [recovery.NO_SMTP_NOTE]
+    assert successes(at) == [T.forgot_password_sent]
+    assert [w.value for w in at.warning] == [T.no_smtp_note]
 
 
 @pytest.mark.parametrize("login", ["", "   ", "x" * 300, "ann\x00", "ann\u202e"])
@@ -85,14 +86,14 @@ def test_a_wrong_captcha_sends_nothing_and_shows_a_new_picture(services, mail, m
     at = page("forgot_password").run()
     first = at.session_state[keys.captcha_challenge("forgot_password")]
     ask("ann", at, answer="WRONG")
-    assert errors(at) == [captcha_field.FAILED_MESSAGE] and not at.success
+    assert errors(at) == [T.captcha_failed] and not at.success
     second = at.session_state[keys.captcha_challenge("forgot_password")]
     assert second.answer != first.answer or second.png != first.png
     # The old answer is used up: it does not work a second time.
     ask("ann", at, answer=first.answer)
-    assert errors(at) == [captcha_field.FAILED_MESSAGE]
+    assert errors(at) == [T.captcha_failed]
     ask("ann", at)
-    assert successes(at) == [recovery.RESET_LINK_SENT_MESSAGE]
+    assert successes(at) == [T.forgot_password_sent]
     assert len(mail.wait_for(1)) == 1
 
 

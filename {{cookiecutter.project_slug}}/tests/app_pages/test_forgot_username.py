@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from auth.domain import recovery
+from auth.texts import T
 from tests.app_pages.support import (
     errors,
     page,
@@ -30,7 +30,7 @@ def test_the_username_is_mailed_and_unknown_addresses_look_the_same(services, ma
     known, unknown = ask("Ann@Example.com"), ask("nobody@example.com")
     assert titles(known) == ["Forgot your username?"]
     for at in (known, unknown):
-        assert [s.value for s in at.success] == [recovery.USERNAME_SENT_MESSAGE]
+        assert [s.value for s in at.success] == [T.forgot_username_sent]
     assert shape(known) == shape(unknown)
     message = mail.last()
     time.sleep(0.2)

@@ -6,10 +6,9 @@ import bcrypt
 import pytest
 
 from auth.domain import passwords, users
-from auth.domain.login import FAILED_MESSAGE
 from auth.domain.sessions import start_session, token_id
 from auth.store import UserChanges
-from auth.web import captcha_field  # [option: captcha=image]
+from auth.texts import T
 from auth.web.routes import SESSION_PATH
 from tests.app_pages.support import (
     errors,
@@ -61,7 +60,7 @@ def submit(login: str, password: str, at=None):
         assert not at.exception
         # [option: captcha=image]
         # Solve again when the captcha just appeared or its picture expired (clock moved).
-        if errors(at) in ([captcha_field.NEEDED_MESSAGE], [captcha_field.FAILED_MESSAGE]):
+        if errors(at) in ([T.captcha_needed], [T.captcha_failed]):
             continue
         # [end option: captcha=image]
         break
@@ -75,7 +74,7 @@ def ticket_of(at) -> str:
 
 
 def assert_refused(at, services) -> None:
-    assert errors(at) == [FAILED_MESSAGE]
+    assert errors(at) == [T.sign_in_failed]
     assert not at.info
     assert redirect_url(at) is None
     assert stored_ticket_ids(services) == set()
@@ -150,14 +149,14 @@ def test_every_failure_looks_the_same_and_costs_one_hash(services, clock, make_u
         shapes[name] = shape(at)
     reference = shapes["wrong password"]
     assert all(s == reference for s in shapes.values()), shapes
-    assert ("error", FAILED_MESSAGE) in reference
+    assert ("error", T.sign_in_failed) in reference
 
 
 def test_lockout_after_max_failed_attempts_even_with_the_right_password(services, clock, bob):
     at = page("login").run()
     for _ in range(services.settings.max_failed_attempts):
         submit("bob", "wrong guess number x", at)
-        assert errors(at) == [FAILED_MESSAGE]
+        assert errors(at) == [T.sign_in_failed]
     submit("bob", PASSWORD, at)
     assert_refused(at, services)
     # The lock lives in the store: a new browser is locked out too.

@@ -8,9 +8,9 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from auth.domain import oidc
 from auth.domain.sessions import issue_ticket, token_id
 from auth.store import UserChanges
+from auth.texts import T
 from auth.web import cookies
 from auth.web.routes import SESSION_PATH, auth_routes
 from tests.app_pages.support import (
@@ -159,7 +159,7 @@ def test_disabled_guest_is_refused_with_a_way_back(guests):
     user = guests.store.find_user_by_identity("google", "g-1")
     guests.store.update_user(user.id, UserChanges(disabled=True))
     at = after_login().run()
-    assert errors(at) == [oidc.REFUSED_MESSAGE]
+    assert errors(at) == [T.oidc_refused]
     assert redirect_url(at) is None
     assert [b.label for b in at.button] == ["Back to sign-in"]
     assert not at.text_input
@@ -168,7 +168,7 @@ def test_disabled_guest_is_refused_with_a_way_back(guests):
 def test_email_domain_outside_the_allowlist_is_refused(guests):
     guests.settings = dataclasses.replace(guests.settings, guest_email_domains=("corp.example",))
     at = after_login().run()
-    assert errors(at) == [oidc.DOMAIN_MESSAGE] and redirect_url(at) is None
+    assert errors(at) == [T.oidc_domain_refused] and redirect_url(at) is None
     assert guests.store.count_users() == 0
 
 
@@ -182,7 +182,7 @@ def test_unverified_email_of_an_admin_does_not_sign_in_as_that_admin(guests, adm
 
 def test_verified_email_of_an_existing_account_is_refused(guests, admin):
     at = after_login(email=admin.email).run()
-    assert errors(at) == [oidc.EMAIL_TAKEN_MESSAGE] and redirect_url(at) is None
+    assert errors(at) == [T.oidc_email_taken] and redirect_url(at) is None
 
 
 @pytest.mark.parametrize("change", ["disable", "revoke", "expire", "delete"])

@@ -8,8 +8,8 @@ from dataclasses import replace  # [option: registration=invite_only,open]
 import pytest  # [option: captcha=image]
 
 from auth.domain import passwords  # [option: captcha=image]
-from auth.domain.login import FAILED_MESSAGE, UNVERIFIED_HINT
 from auth.store import UserChanges
+from auth.texts import T
 from auth.web import captcha_field, keys  # [option: captcha=image]
 from tests.app_pages.support import (
     captcha_input,  # [option: captcha=image]
@@ -56,7 +56,7 @@ def test_no_captcha_until_a_sign_in_fails(services, with_captcha, make_user):
     at = page("login").run()
     assert captcha_input(at) is None
     attempt(at, "bob", "wrong guess number x")
-    assert errors(at) == [FAILED_MESSAGE]
+    assert errors(at) == [T.sign_in_failed]
     assert captcha_input(at) is not None and len(at.get("image")) == 1
     attempt(at, "bob", PASSWORD)
     assert redirect_url(at)
@@ -69,11 +69,11 @@ def test_a_wrong_captcha_costs_no_hash_and_draws_a_new_picture(services, with_ca
     before = passwords.hash_calls
     attempt(at, "bob", PASSWORD, answer="WRONG")
     assert passwords.hash_calls == before
-    assert errors(at) == [captcha_field.FAILED_MESSAGE] and redirect_url(at) is None
+    assert errors(at) == [T.captcha_failed] and redirect_url(at) is None
     assert at.session_state[keys.captcha_challenge("sign_in")] != first
     assert services.store.get_user(bob.id).failed_logins == 1
     attempt(at, "bob", PASSWORD, answer=first.answer)  # used up
-    assert errors(at) == [captcha_field.FAILED_MESSAGE]
+    assert errors(at) == [T.captcha_failed]
 
 
 @pytest.mark.parametrize("login", ["bob", "nobody"])
@@ -90,7 +90,7 @@ def test_a_new_browser_needs_the_captcha_for_a_name_that_failed(
     fields["Password"].set_value(PASSWORD)
     next(b for b in fresh.button if b.label == "Sign in").click().run()
     assert passwords.hash_calls == before
-    assert errors(fresh) == [captcha_field.NEEDED_MESSAGE] and captcha_input(fresh)
+    assert errors(fresh) == [T.captcha_needed] and captcha_input(fresh)
     attempt(fresh, login, PASSWORD)
     assert bool(redirect_url(fresh)) == (login == "bob")
 
@@ -115,9 +115,12 @@ def test_unconfirmed_email_hint_only_after_the_right_password_and_a_new_link(
 ):
     user = services.store.update_user(make_user("una").id, UserChanges(email_verified=False))
     at = attempt(page("login").run(), "una", "wrong guess number x")
-    assert errors(at) == [FAILED_MESSAGE]
+    assert errors(at) == [T.sign_in_failed]
     at = attempt(at, "una", PASSWORD)  # the captcha, if any, is solved by attempt()
-    assert errors(at) == [f"{FAILED_MESSAGE} {UNVERIFIED_HINT}"] and redirect_url(at) is None
+    assert (
+        errors(at) == [f"{T.sign_in_failed} {T.sign_in_unverified_hint}"]
+        and redirect_url(at) is None
+    )
     next(b for b in at.button if b.label == "Send the confirmation link again").click().run()
     assert at.success
     token = token_in(mail.last("una@example.com"), "verify_email")

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from auth.domain import registration
 from auth.domain.login import authenticate
+from auth.texts import T
 from auth.web import captcha_field  # [option: captcha=image]
 from tests.app_pages.support import (
     errors,
@@ -69,7 +69,7 @@ def test_the_form(services):
     assert by_label["Password"].proto.autocomplete == "new-password"
     assert "invitation" in at.caption[0].value
     # [option: captcha=image]
-    assert (captcha_field.LABEL in labels) == captcha_field.available(services)
+    assert (T.captcha_label in labels) == captcha_field.available(services)
     # [end option: captcha=image]
 
 
@@ -88,7 +88,7 @@ def test_without_an_invitation_or_with_a_taken_name_the_answer_is_generic(servic
     shapes = []
     for override in ({}, {"username": "taken", "email": "taken2@example.com"}):
         at = register(**override)
-        assert errors(at) == [registration.NOT_POSSIBLE_MESSAGE]
+        assert errors(at) == [T.register_not_possible]
         shapes.append(shape(at))
     assert shapes[0] == shapes[1]
     assert services.store.count_users() == 1
@@ -109,7 +109,7 @@ def test_open_registration_with_email_verification(services, mail):
 def test_registration_closed_shows_no_form(services):
     configure(services, registration="disabled")
     at = page("register").run()
-    assert [i.value for i in at.info] == [registration.CLOSED_MESSAGE] and not at.text_input
+    assert [i.value for i in at.info] == [T.register_closed] and not at.text_input
 
 
 def test_roles_and_flags_cannot_be_injected(services):
@@ -176,7 +176,7 @@ def test_a_wrong_captcha_stops_the_registration(services):
         pytest.skip("this project has no captcha")
     configure(services, registration="open")
     at = register(answer="nope")
-    assert errors(at) == [captcha_field.FAILED_MESSAGE]
+    assert errors(at) == [T.captcha_failed]
     assert services.store.count_users() == 0
     register(at)
     assert at.success and services.store.count_users() == 1

@@ -7,6 +7,7 @@ import pytest
 from auth.domain import recovery
 from auth.domain.login import authenticate
 from auth.domain.sessions import verify_session
+from auth.texts import T
 from tests.app_pages.support import errors, page, redirect_url, titles
 from tests.conftest import PASSWORD, token_in
 
@@ -64,7 +65,7 @@ def test_a_new_password_ends_every_session_and_signs_nobody_in(
     assert "password was changed" in mail.last()["Subject"]
     # The link is used up.
     at = save(open_link(reset_token), "another fine passphrase 9")
-    assert errors(at) == [recovery.INVALID_LINK_MESSAGE]
+    assert errors(at) == [T.invalid_link]
 
 
 def test_the_strength_hint_shows_while_typing(services, reset_token):
@@ -104,7 +105,7 @@ def test_a_bad_or_forged_token_is_refused(services, ann, token):
     if not at.text_input:  # an empty token is no token
         return
     at = save(at, NEW)
-    assert errors(at) == [recovery.INVALID_LINK_MESSAGE]
+    assert errors(at) == [T.invalid_link]
     assert authenticate(services, "ann", PASSWORD)
 
 
@@ -112,7 +113,7 @@ def test_an_expired_link_is_refused(services, clock, ann, reset_token):
     at = open_link(reset_token)
     clock.advance(hours=2)
     save(at, NEW)
-    assert errors(at) == [recovery.INVALID_LINK_MESSAGE]
+    assert errors(at) == [T.invalid_link]
 
 
 def test_a_link_dies_when_the_password_changes_meanwhile(services, ann, reset_token):
@@ -120,4 +121,4 @@ def test_a_link_dies_when_the_password_changes_meanwhile(services, ann, reset_to
 
     users.set_password(services, ann, "changed by the admin 42")
     at = save(open_link(reset_token), NEW)
-    assert errors(at) == [recovery.INVALID_LINK_MESSAGE]
+    assert errors(at) == [T.invalid_link]

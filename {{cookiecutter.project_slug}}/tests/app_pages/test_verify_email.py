@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from auth.domain import recovery
 from auth.store import UserChanges
+from auth.texts import T
 from tests.app_pages.support import errors, page, titles
 from tests.conftest import token_in
 
@@ -27,7 +28,7 @@ def test_the_link_verifies_once_and_leaves_the_address_bar(services, mail, make_
     assert "token" not in at.query_params
     assert at.success[0].value == "Thank you: vic@example.com is confirmed."
     assert services.store.get_user(user.id).email_verified
-    assert errors(open_link(token)) == [recovery.INVALID_LINK_MESSAGE]
+    assert errors(open_link(token)) == [T.invalid_link]
 
 
 def test_a_signed_in_user_can_open_it_too(services, mail, make_user, sign_in):
@@ -57,4 +58,4 @@ def test_an_email_change_link_switches_the_address(services, make_user):
 
 def test_junk_is_refused(services):
     for token in ("junk", "x" * 400, "<script>alert(1)</script>"):
-        assert errors(open_link(token)) == [recovery.INVALID_LINK_MESSAGE]
+        assert errors(open_link(token)) == [T.invalid_link]

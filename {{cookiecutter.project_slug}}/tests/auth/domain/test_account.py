@@ -15,6 +15,7 @@ from auth.domain.login import authenticate
 from auth.domain.sessions import issue_ticket, start_session, verify_session
 from auth.domain.users import ValidationError
 from auth.store import AuditQuery, NewUser, UserChanges
+from auth.texts import T
 from tests.conftest import PASSWORD
 
 NEW = "bob.new@example.com"
@@ -198,7 +199,7 @@ def test_a_link_for_another_purpose_does_not_change_the_email(services, bob):
 def test_wrong_password_is_refused_counted_and_sends_nothing(services, mail, identity, bob):
     with pytest.raises(ValidationError) as caught:
         account.request_email_change(services, identity, NEW, "not my password")
-    assert caught.value.problems == [account.WRONG_PASSWORD]
+    assert caught.value.problems == [T.account_wrong_password]
     assert services.store.get_user(bob.id).failed_logins == 1
     assert mail.messages == []
     assert events(services, audit.EMAIL_CHANGE) == [("failure", "bob", "wrong password")]
@@ -210,7 +211,7 @@ def test_wrong_passwords_lock_the_account_like_sign_in(services, mail, identity,
             account.request_email_change(services, identity, NEW, "guess")
     with pytest.raises(ValidationError) as caught:
         account.request_email_change(services, identity, NEW, PASSWORD)
-    assert caught.value.problems == [account.LOCKED]
+    assert caught.value.problems == [T.account_locked]
     assert mail.messages == []
     assert authenticate(services, "bob", PASSWORD) is None  # sign-in is locked too
     assert ("failure", "bob", "account page") in events(services, audit.LOCKOUT)
@@ -280,7 +281,7 @@ def test_confirmation_emails_are_rate_limited_per_account(services, mail, identi
         account.request_email_change(services, identity, f"new{n}@example.com", PASSWORD)
     with pytest.raises(ValidationError) as caught:
         account.request_email_change(services, identity, NEW, PASSWORD)
-    assert caught.value.problems == [account.TOO_MANY_EMAILS]
+    assert caught.value.problems == [T.account_too_many_emails]
     assert len(mail.wait_for(limit)) == limit
     clock.advance(hours=1)
     account.request_email_change(services, identity, NEW, PASSWORD)
@@ -297,7 +298,7 @@ def test_confirmation_emails_are_rate_limited_per_address(
     who = verify_session(services, sign_in(make_user("late")))
     with pytest.raises(ValidationError) as caught:
         account.request_email_change(services, who, NEW, PASSWORD)
-    assert caught.value.problems == [account.TOO_MANY_EMAILS]
+    assert caught.value.problems == [T.account_too_many_emails]
     mail.wait_for(limit)
     assert len(to(mail, NEW)) == limit
 
@@ -461,8 +462,8 @@ def test_delete_account_removes_the_user_sessions_and_links(services, mail, bob,
         ("", PASSWORD, "Type your username, bob, to confirm."),
         ("BOB", PASSWORD, "Type your username, bob, to confirm."),
         ("bob ", PASSWORD, "Type your username, bob, to confirm."),
-        ("bob", "", account.WRONG_PASSWORD),
-        ("bob", "wrong", account.WRONG_PASSWORD),
+        ("bob", "", T.account_wrong_password),
+        ("bob", "wrong", T.account_wrong_password),
     ],
 )
 def test_delete_needs_the_username_and_password(
@@ -480,7 +481,7 @@ def test_the_last_admin_cannot_delete_their_account(services, admin, make_user, 
     identity = verify_session(services, sign_in(admin))
     with pytest.raises(ValidationError) as caught:
         account.delete_account(services, identity, confirmation="root", password=PASSWORD)
-    assert caught.value.problems == [account.LAST_ADMIN]
+    assert caught.value.problems == [T.account_last_admin]
     assert services.store.get_user(admin.id) is not None
     assert verify_session(services, sign_in(admin)) is not None
     make_user("second", roles=("admin",))

@@ -2,8 +2,9 @@ import bcrypt
 import pytest
 
 from auth.domain import passwords
-from auth.domain.login import FAILED_MESSAGE, authenticate, begin_sign_in
+from auth.domain.login import authenticate, begin_sign_in
 from auth.store import UserChanges
+from auth.texts import T
 from tests.conftest import PASSWORD
 
 
@@ -111,7 +112,7 @@ def test_begin_sign_in_issues_a_ticket_or_the_one_failure_message(services, alic
     assert ok.ticket and not ok.message
     bad = begin_sign_in(services, "alice", "nope nope nope", origin="http://localhost:8501")
     unknown = begin_sign_in(services, "nobody", PASSWORD, origin="http://localhost:8501")
-    assert bad == unknown == type(bad)(None, FAILED_MESSAGE)
+    assert bad == unknown == type(bad)(None, T.sign_in_failed)
 
 
 def test_password_is_never_logged(services, alice, caplog):

@@ -9,8 +9,9 @@ import pytest
 
 from auth.config import SmtpSettings
 from auth.domain import passwords
-from auth.domain.login import FAILED_MESSAGE, UNVERIFIED_HINT, authenticate, begin_sign_in
+from auth.domain.login import authenticate, begin_sign_in
 from auth.store import UserChanges
+from auth.texts import T
 from tests.conftest import PASSWORD
 
 ORIGIN = "http://localhost:8501"
@@ -29,7 +30,7 @@ def test_right_password_gets_the_failure_and_the_hint(services, unverified):
     result = begin_sign_in(services, "una", PASSWORD, origin=ORIGIN)
     assert passwords.hash_calls - before == 1
     assert result.ticket is None
-    assert result.message == f"{FAILED_MESSAGE} {UNVERIFIED_HINT}"
+    assert result.message == f"{T.sign_in_failed} {T.sign_in_unverified_hint}"
     assert result.unverified.id == unverified.id
     assert authenticate(services, "una", PASSWORD) is None
     assert services.store.get_user(unverified.id).failed_logins == 0
@@ -37,7 +38,7 @@ def test_right_password_gets_the_failure_and_the_hint(services, unverified):
 
 def test_wrong_password_gets_only_the_common_failure(services, unverified):
     result = begin_sign_in(services, "una", "not the password at all", origin=ORIGIN)
-    assert (result.message, result.unverified) == (FAILED_MESSAGE, None)
+    assert (result.message, result.unverified) == (T.sign_in_failed, None)
 
 
 def test_without_smtp_or_when_switched_off_verification_is_not_required(services, unverified):

@@ -12,6 +12,7 @@ import pytest
 from auth.domain import audit, oidc
 from auth.domain.sessions import start_session, verify_session
 from auth.store import AuditQuery, UserChanges
+from auth.texts import T
 
 SECRETS_OK: dict[str, Any] = {
     "auth": {
@@ -144,7 +145,7 @@ def test_unverified_email_of_an_existing_account_never_links_to_it(guests, make_
 def test_verified_email_of_an_existing_account_is_refused_not_linked(guests, make_user):
     alice = make_user("alice", email="alice@example.com", roles=("admin",))
     outcome = oidc.sign_in_guest(guests, claims(email="ALICE@example.com"))
-    assert outcome.user is None and outcome.message == oidc.EMAIL_TAKEN_MESSAGE
+    assert outcome.user is None and outcome.message == T.oidc_email_taken
     assert guests.store.find_user_by_identity("google", "g-1") is None
     assert guests.store.count_users() == 1
     assert guests.store.get_user(alice.id).auth_source == "local"
@@ -163,7 +164,7 @@ def test_later_email_that_belongs_to_someone_else_keeps_the_old_one(guests, make
 def test_domain_allowlist_admits_only_verified_emails_in_listed_domains(guests):
     guests.settings = dataclasses.replace(guests.settings, guest_email_domains=("example.org",))
     refused = oidc.sign_in_guest(guests, claims(email="gina@example.com"))
-    assert refused.user is None and refused.message == oidc.DOMAIN_MESSAGE
+    assert refused.user is None and refused.message == T.oidc_domain_refused
     unverified = oidc.sign_in_guest(
         guests, claims(sub="g-2", email="gina@example.org", email_verified=False)
     )
@@ -183,7 +184,7 @@ def test_disabled_guest_is_refused(guests):
     user = oidc.sign_in_guest(guests, claims()).user
     guests.store.update_user(user.id, UserChanges(disabled=True))
     outcome = oidc.sign_in_guest(guests, claims())
-    assert outcome.user is None and outcome.message == oidc.REFUSED_MESSAGE
+    assert outcome.user is None and outcome.message == T.oidc_refused
     assert events(guests, audit.SIGN_IN)[0] == (audit.SIGN_IN, audit.FAILURE, "google", "disabled")
     [refusal] = guests.store.list_audit(AuditQuery(event=audit.SIGN_IN, outcome=audit.FAILURE))
     assert refusal.target == user.username and refusal.actor == ""
@@ -194,7 +195,7 @@ def test_locked_guest_is_refused(guests, clock):
     guests.store.record_login_failure(
         user.id, now=clock.now, max_attempts=1, lockout_until=clock.now + timedelta(minutes=5)
     )
-    assert oidc.sign_in_guest(guests, claims()).message == oidc.REFUSED_MESSAGE
+    assert oidc.sign_in_guest(guests, claims()).message == T.oidc_refused
 
 
 @pytest.mark.parametrize(
@@ -245,7 +246,7 @@ def test_begin_refusal_issues_no_ticket(guests):
     user = oidc.sign_in_guest(guests, claims()).user
     guests.store.update_user(user.id, UserChanges(disabled=True))
     result = oidc.begin_guest_sign_in(guests, claims(), origin="http://localhost:8501")
-    assert result.ticket is None and result.message == oidc.REFUSED_MESSAGE
+    assert result.ticket is None and result.message == T.oidc_refused
 
 
 def test_seat_limit_applies_to_guests(guests, make_user, sign_in):

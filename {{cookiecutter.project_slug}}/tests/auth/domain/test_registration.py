@@ -11,6 +11,7 @@ from auth.domain import audit, registration
 from auth.domain.login import authenticate
 from auth.domain.users import ValidationError
 from auth.store import AuditQuery
+from auth.texts import T
 from tests.conftest import token_in
 
 PASSWORD = "plum orbit kettle 42"
@@ -47,14 +48,14 @@ def test_an_invited_email_registers_once_with_the_default_roles(services):
     assert services.store.get_invitation("newbie@example.com").used_by == "newbie"
     with pytest.raises(ValidationError) as exc:
         registration.register(services, **form(username="other"))
-    assert exc.value.problems == [registration.NOT_POSSIBLE_MESSAGE]
+    assert exc.value.problems == [T.register_not_possible]
 
 
 def test_without_an_invitation_nothing_is_created(services):
     for email in ("newbie@example.com", "someone@example.com"):
         with pytest.raises(ValidationError) as exc:
             registration.register(services, **form(email=email))
-        assert exc.value.problems == [registration.NOT_POSSIBLE_MESSAGE]
+        assert exc.value.problems == [T.register_not_possible]
     assert services.store.count_users() == 0
 
 
@@ -72,7 +73,7 @@ def test_taken_username_or_email_gets_the_same_generic_message(services, make_us
     for fields in (form(username="ALICE"), form(email="Alice@Example.com")):
         with pytest.raises(ValidationError) as exc:
             registration.register(services, **fields)
-        assert exc.value.problems == [registration.NOT_POSSIBLE_MESSAGE]
+        assert exc.value.problems == [T.register_not_possible]
     assert services.store.count_users() == 1
     details = [e.detail for e in services.store.list_audit(AuditQuery(event=audit.REGISTRATION))]
     assert sorted(details) == ["email taken", "username taken"]
@@ -91,7 +92,7 @@ def test_registration_can_be_closed(services):
     invite(services, "newbie@example.com")
     with pytest.raises(ValidationError) as exc:
         registration.register(services, **form())
-    assert exc.value.problems == [registration.CLOSED_MESSAGE]
+    assert exc.value.problems == [T.register_closed]
     assert services.store.count_users() == 0
 
 

@@ -1,7 +1,6 @@
 import pytest
 
 from auth.domain.validators import (
-    CONTEXT_MESSAGE,
     email_problems,
     name_problems,
     password_problems,
@@ -10,6 +9,7 @@ from auth.domain.validators import (
     strength_hint,
     username_problems,
 )
+from auth.texts import T
 
 
 @pytest.mark.parametrize("name", ["bob", "Alice.Smith", "x_y-z", "a" * 32, "007"])
@@ -105,10 +105,10 @@ def test_zxcvbn_refuses_guessable_passwords_and_says_why(password):
 def test_context_words_include_names_and_the_parts_of_the_email():
     # "zorblatt" is in no word list; zxcvbn knows it from the context.
     context: tuple[str, ...] = ("q.zorblatt@example.com",)
-    assert password_problems("Zorblatt1999!", context=context) == [CONTEXT_MESSAGE]
+    assert password_problems("Zorblatt1999!", context=context) == [T.password_personal]
     assert password_problems("Zorblatt1999!") == []
     context = ("al", "al@example.com", "Quentin", "Zorblatt", "Team Portal")
-    assert password_problems("quentin zorblatt", context=context) == [CONTEXT_MESSAGE]
+    assert password_problems("quentin zorblatt", context=context) == [T.password_personal]
 
 
 def test_a_long_password_that_repeats_a_short_one_is_refused():
