@@ -57,6 +57,18 @@ def replace_line(text: str, new_line: str) -> str:
     return pattern.sub(lambda _: new_line, text)
 
 
+def base_secrets(services) -> dict[str, dict]:
+    """The secrets loading this project's settings.toml needs (nothing is opened)."""
+    secrets: dict[str, dict] = {
+        "auth": {"cookie_secret": services.settings.cookie_secret},
+        "passwords": {"pepper": services.settings.pepper},
+    }
+    # [option: storage=postgres]
+    secrets["connections"] = {"sql": {"url": "postgresql://app@db.example.com/app"}}
+    # [end option: storage=postgres]
+    return secrets
+
+
 # --- Add a page and guard it by role -------------------------------------------------
 
 
@@ -119,13 +131,7 @@ def test_the_role_recipe_adds_a_role_people_can_be_given(tmp_path, services):
     source = (PROJECT_DIR / "settings.toml").read_text(encoding="utf-8")
     edited = tmp_path / "settings.toml"
     edited.write_text(replace_line(source, settings_line.strip()), encoding="utf-8")
-    secrets: dict[str, dict] = {
-        "auth": {"cookie_secret": services.settings.cookie_secret},
-        "passwords": {"pepper": services.settings.pepper},
-    }
-    # [option: storage=postgres]
-    secrets["connections"] = {"sql": {"url": "postgresql://app@db.example.com/app"}}  # not opened
-    # [end option: storage=postgres]
+    secrets = base_secrets(services)
     before = load_settings(secrets).roles
     assert load_settings(secrets, edited).roles == (*before, "auditor")
 
@@ -160,14 +166,8 @@ def test_the_provider_recipe_adds_a_sign_in_button(tmp_path, services):
     edited.write_text(replace_line(source, settings_line.strip()), encoding="utf-8")
     added = tomllib.loads(secrets_block)["auth"]
     [name] = added
-    secrets = {
-        "auth": {
-            "cookie_secret": services.settings.cookie_secret,
-            "redirect_uri": "http://localhost:8501/oauth2callback",
-            **added,
-        },
-        "passwords": {"pepper": services.settings.pepper},
-    }
+    secrets = base_secrets(services)
+    secrets["auth"] |= {"redirect_uri": "http://localhost:8501/oauth2callback", **added}
     settings = load_settings(secrets, edited)
     assert name in settings.oidc_providers
     ready, _ = oidc.configured_providers(settings.oidc_providers, secrets)
